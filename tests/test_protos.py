@@ -1,0 +1,71 @@
+"""The generated _pb2 modules are current, and our TensorFlow messages are
+wire-compatible with TensorFlow's own (same field numbers, names and types)."""
+
+import importlib
+
+import pytest
+
+from tflite_tools.proto import generate, tf_checkpoint_pb2, tf_graph_pb2, tf_saved_model_pb2
+
+
+def test_generated_modules_are_current():
+    stale = generate.stale_modules()
+    assert not stale, f"stale _pb2 modules {stale}; run: python -m tflite_tools.proto.generate"
+
+
+def _tf_message(full_name):
+    tf = importlib.import_module("tensorflow")
+    modules = [
+        "tensorflow.core.framework.graph_pb2",
+        "tensorflow.core.protobuf.meta_graph_pb2",
+        "tensorflow.core.protobuf.saved_model_pb2",
+        "tensorflow.core.protobuf.saved_object_graph_pb2",
+        "tensorflow.core.protobuf.tensor_bundle_pb2",
+        "tensorflow.python.training.checkpoint_state_pb2",
+    ]
+    assert tf is not None
+    pool = importlib.import_module(modules[0]).DESCRIPTOR.pool
+    for name in modules[1:]:
+        importlib.import_module(name)
+    return pool.FindMessageTypeByName(full_name)
+
+
+def _walk(descriptor, seen):
+    if descriptor.full_name in seen:
+        return
+    seen.add(descriptor.full_name)
+    yield descriptor
+    for field in descriptor.fields:
+        if field.message_type is not None and not field.message_type.full_name.startswith("google."):
+            yield from _walk(field.message_type, seen)
+
+
+@pytest.mark.parametrize("ours", [
+    tf_graph_pb2.GraphDef, tf_saved_model_pb2.SavedModel, tf_checkpoint_pb2.CheckpointState,
+    tf_checkpoint_pb2.BundleHeaderProto, tf_checkpoint_pb2.BundleEntryProto,
+])
+def test_wire_compatible_with_tensorflow(ours):
+    checked = 0
+    for desc in _walk(ours.DESCRIPTOR, set()):
+        name = desc.full_name.replace("tflite_tools.tf.", "tensorflow.")
+        name = name.replace("tensorflow.ObjectReference", "tensorflow.TrackableObjectGraph.TrackableObject.ObjectReference")
+        name = name.replace("tensorflow.SlotVariableReference", "tensorflow.TrackableObjectGraph.TrackableObject.SlotVariableReference")
+        theirs = _tf_message(name)
+        for field in desc.fields:
+            other = theirs.fields_by_number.get(field.number)
+            assert other is not None, f"{desc.full_name}.{field.name}: no field {field.number} in {name}"
+            assert (other.name, other.type, other.is_repeated) == (field.name, field.type, field.is_repeated), \
+                f"{desc.full_name}.{field.name} differs from {name}.{other.name}"
+            checked += 1
+        for enum in desc.enum_types:
+            theirs_enum = {v.name: v.number for v in theirs.enum_types_by_name[enum.name].values}
+            assert {v.name: v.number for v in enum.values} == theirs_enum
+    assert checked > 0
+
+
+def test_datatype_enum_matches_tensorflow():
+    from tensorflow.core.framework import types_pb2
+
+    ours = {v.name: v.number for v in tf_graph_pb2.DataType.DESCRIPTOR.values}
+    theirs = {v.name: v.number for v in types_pb2.DataType.DESCRIPTOR.values}
+    assert ours == theirs

@@ -1,0 +1,52 @@
+"""tflite-tools: any TensorFlow artifact to a verified .tflite.
+
+The library returns protobuf results (see tflite_tools/proto/*.proto) and
+raises the typed errors of `tflite_tools.errors`. Jobs are imported lazily so
+that `import tflite_tools` stays cheap and never loads TensorFlow:
+
+    import tflite_tools
+    summary = tflite_tools.inspect("model.pb")
+    report = tflite_tools.convert("ckpt_dir", output_file="model.tflite", verify=True)
+"""
+
+from __future__ import annotations
+
+import importlib
+
+from tflite_tools.errors import (
+    ConversionError,
+    InputError,
+    TfliteToolsError,
+    ToolFailedError,
+    ToolNotFoundError,
+    UsageError,
+    VerificationMismatch,
+)
+
+__version__ = "0.1.0"
+
+# public name -> "module:attribute", resolved on first use.
+_LAZY = {
+    "inspect": "tflite_tools.inspect:inspect",
+    "summarize": "tflite_tools.summarize:summarize",
+    "freeze": "tflite_tools.freeze:freeze",
+    "convert": "tflite_tools.convert:convert",
+    "verify": "tflite_tools.verify:verify",
+    "benchmark": "tflite_tools.benchmark:benchmark",
+    "detect": "tflite_tools.detect:detect",
+}
+
+__all__ = sorted(_LAZY) + [
+    "ConversionError", "InputError", "TfliteToolsError", "ToolFailedError",
+    "ToolNotFoundError", "UsageError", "VerificationMismatch", "__version__",
+]
+
+
+def __getattr__(name):
+    target = _LAZY.get(name)
+    if target is None:
+        raise AttributeError(f"module 'tflite_tools' has no attribute {name!r}")
+    module, attribute = target.split(":")
+    value = getattr(importlib.import_module(module), attribute)
+    globals()[name] = value
+    return value

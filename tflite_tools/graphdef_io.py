@@ -1,0 +1,67 @@
+"""Read GraphDefs the way TensorFlow's tools do, without TensorFlow.
+
+`read_graph_def` mirrors `LoadTextOrBinaryGraphFile`: read the whole file,
+try the binary wire format, then protobuf text format. The file extension is
+ignored. Messages are tflite-tools' wire-compatible `tf_graph_pb2.GraphDef`.
+"""
+
+from __future__ import annotations
+
+from google.protobuf import message as _message
+from google.protobuf import text_format
+
+from tflite_tools.errors import InputError
+from tflite_tools.proto import tf_graph_pb2
+
+
+def parse_binary_or_text(data: bytes, message) -> str:
+    """Parse `data` into `message` (binary first, then text).
+
+    Returns "binary" or "text". Raises ValueError when neither parse works.
+    """
+    try:
+        message.ParseFromString(data)
+        if _plausible_binary(data, message):
+            return "binary"
+    except _message.DecodeError:
+        pass
+    message.Clear()
+    try:
+        text_format.Parse(data.decode("utf-8"), message, allow_unknown_field=False)
+        return "text"
+    except (UnicodeDecodeError, text_format.ParseError) as exc:
+        raise ValueError(str(exc)) from exc
+
+
+def _plausible_binary(data: bytes, message) -> bool:
+    # A text file sometimes happens to parse as a (garbage) binary message;
+    # a real binary message keeps all its bytes in known fields.
+    return not data or (message.ByteSize() > 0 and not _unknown_fields(message))
+
+
+def _unknown_fields(message) -> bool:
+    from google.protobuf import unknown_fields
+
+    return len(unknown_fields.UnknownFieldSet(message)) > 0
+
+
+def read_graph_def(path: str) -> tuple[tf_graph_pb2.GraphDef, str]:
+    """Return (GraphDef, "binary" | "text") for the file at `path`.
+
+    Raises InputError with one sentence when the file cannot be read or is
+    neither a binary nor a text GraphDef.
+    """
+    try:
+        with open(path, "rb") as f:
+            data = f.read()
+    except OSError as exc:
+        raise InputError(f"cannot read graph file '{path}': {exc.strerror}.") from exc
+    graph = tf_graph_pb2.GraphDef()
+    try:
+        encoding = parse_binary_or_text(data, graph)
+    except ValueError as exc:
+        raise InputError(
+            f"'{path}' is neither a binary nor a text GraphDef (it may be truncated or "
+            "another kind of file); pass a .pb/.pbtxt GraphDef or run `tflite-tools inspect` on it."
+        ) from exc
+    return graph, encoding

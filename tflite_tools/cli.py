@@ -10,6 +10,7 @@ when it printed nothing). Errors map to exit codes in one place, here.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import importlib
 import sys
 
@@ -79,7 +80,8 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
     command = _command_name(argv)
     try:
         parser = build_parser(command)
-        args = parser.parse_args(argv)
+        with contextlib.redirect_stdout(stdout):  # argparse prints --help to sys.stdout
+            args = parser.parse_args(argv)
     except _ArgparseError as exc:
         stderr.write(f"{exc}\nRun 'tflite-tools {command or ''} --help' for usage.\n".replace("  ", " "))
         return 2

@@ -1,0 +1,75 @@
+"""The CLI shell: help, usage errors, exit codes, renderers."""
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+from tflite_tools import cli, render
+from tflite_tools.proto import common_pb2, summary_pb2
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_cli(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = cli.main(list(argv), stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def test_help_lists_every_command_and_exits_0():
+    code, out, _ = run_cli("--help")
+    assert code == 0
+    for name in cli.COMMANDS:
+        assert name in out
+
+
+def test_no_command_is_a_usage_error():
+    code, out, _ = run_cli()
+    assert code == 2
+    assert "COMMAND" in out
+
+
+def test_unknown_command_is_one_line_and_exit_2():
+    code, out, err = run_cli("frobnicate")
+    assert code == 2
+    assert out == ""
+    assert "invalid choice" in err and "Traceback" not in err
+
+
+def test_help_does_not_import_tensorflow():
+    script = ("import sys, io; from tflite_tools import cli; "
+              "cli.main(['--help'], stdout=io.StringIO()); "
+              "cli.main(['summarize', '--help'], stdout=io.StringIO()); "
+              "cli.main(['inspect', '--help'], stdout=io.StringIO()); "
+              "assert 'tensorflow' not in sys.modules, 'tensorflow imported'")
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=REPO)
+
+
+def test_console_script_runs_as_module_and_script():
+    for argv in ([sys.executable, "-m", "tflite_tools", "--help"],
+                 [os.path.join(os.path.dirname(sys.executable), "tflite-tools"), "--help"]):
+        proc = subprocess.run(argv, capture_output=True, text=True, cwd=REPO)
+        assert proc.returncode == 0, proc.stderr
+        assert "summarize" in proc.stdout
+
+
+def test_json_uses_proto_field_names_and_real_numbers():
+    summary = summary_pb2.ModelSummary(
+        format=summary_pb2.FROZEN_GRAPH, const_parameters=62812,
+        inputs=[common_pb2.TensorSpec(name="input", dtype="float32", shape=[-1, 28, 28, 1], op="Placeholder")],
+        op_counts=[common_pb2.OpCount(op="Const", count=5)])
+    data = json.loads(render.render(summary, "json"))
+    assert data["format"] == "FROZEN_GRAPH"
+    assert data["const_parameters"] == 62812
+    assert data["inputs"][0] == {"name": "input", "dtype": "float32", "shape": [-1, 28, 28, 1], "op": "Placeholder"}
+    assert data["op_counts"] == [{"op": "Const", "count": 5}]
+
+
+def test_pbtxt_round_trips():
+    from google.protobuf import text_format
+
+    summary = summary_pb2.GraphSummary(in_graph="g.pb", const_parameters=3)
+    parsed = text_format.Parse(render.render(summary, "pbtxt"), summary_pb2.GraphSummary())
+    assert parsed == summary

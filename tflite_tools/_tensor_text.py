@@ -1,0 +1,389 @@
+"""TensorFlow's text for shapes and tensors, computed from the protos alone.
+
+Mirrors, without TensorFlow:
+  * `PartialTensorShape` validation and `DebugString` ("[?,224,224,3]",
+    "<unknown>", or the validation error), as summarize_graph prints shapes;
+  * `Tensor::FromProto` acceptance and `NumElements()` (counted from the
+    shape, never by decoding the content, so 100 MB of weights cost nothing);
+  * `Tensor::DebugString()` with `SummarizeValue(3)`, e.g.
+    "Tensor<type: float shape: [6272,10] values: [-0.116514981 0.09...]...>".
+
+    >>> from tflite_tools.proto import tf_graph_pb2
+    >>> t = tf_graph_pb2.TensorProto(dtype=1, float_val=[1, 2])
+    >>> _ = t.tensor_shape.dim.add(size=3)
+    >>> tensor_debug_string(t)
+    'Tensor<type: float shape: [3] values: 1 2 2>'
+"""
+
+from __future__ import annotations
+
+import math
+import struct
+from fractions import Fraction
+
+from tflite_tools import dtypes
+
+_MAX_DIMS = 254  # TensorShape::MaxDimensions()
+_INT64_MAX = 2**63 - 1
+_SUMMARY_VALUES = 3  # Tensor::DebugString() shows SummarizeValue(3)
+
+# dtype enum -> how FromProto reads it: (struct code of one element in
+# tensor_content, or None for length-prefixed string lists; TensorProto typed
+# field). Only the dtypes TensorFlow's Tensor can hold are listed.
+_STRING_LIST = None
+_LAYOUT = {
+    1: ("<f", "float_val"),
+    2: ("<d", "double_val"),
+    3: ("<i", "int_val"),
+    4: ("<B", "int_val"),
+    5: ("<h", "int_val"),
+    6: ("<b", "int_val"),
+    7: (_STRING_LIST, "string_val"),
+    8: ("<8s", "scomplex_val"),
+    9: ("<q", "int64_val"),
+    10: ("<B", "bool_val"),
+    11: ("<b", "int_val"),
+    12: ("<B", "int_val"),
+    13: ("<i", "int_val"),
+    14: ("<H", "half_val"),
+    15: ("<h", "int_val"),
+    16: ("<H", "int_val"),
+    17: ("<H", "int_val"),
+    18: ("<16s", "dcomplex_val"),
+    19: ("<H", "half_val"),
+    20: (_STRING_LIST, "resource_handle_val"),
+    21: (_STRING_LIST, "variant_val"),
+    22: ("<I", "uint32_val"),
+    23: ("<Q", "uint64_val"),
+    24: ("<B", "float8_val"),
+    25: ("<B", "float8_val"),
+    26: ("<B", "float8_val"),
+    27: ("<B", "float8_val"),
+    28: ("<B", "float8_val"),
+    29: ("<b", "int_val"),
+    30: ("<B", "int_val"),
+}
+
+# Integer storage widths, for the wrap-around of int_val into smaller types.
+_INT_BITS = {4: (8, False), 5: (16, True), 6: (8, True), 11: (8, True), 12: (8, False),
+             15: (16, True), 16: (16, False), 17: (16, False), 29: (8, True), 30: (8, False)}
+
+# float8 formats SummarizeValue prints as numbers: (exponent bits, mantissa
+# bits, bias, has infinities). The two *fnuz variants other than e4m3b11fnuz
+# fall into TensorFlow's "?" branch.
+_FLOAT8 = {24: (5, 2, 15, True), 25: (4, 3, 7, False), 27: (4, 3, 11, False)}
+_FLOAT8_FNUZ = {27}  # 0x80 is NaN, there is no negative zero
+
+
+# --- shapes ---------------------------------------------------------------
+
+def shape_proto_text(shape) -> str:
+    """`TensorShapeRep::DebugString(const TensorShapeProto&)`, used in errors."""
+    text = ""
+    if shape.unknown_rank:
+        text = "<unknown>"
+        if not shape.dim:
+            return text
+    dims = ",".join("?" if d.size == -1 else str(d.size) for d in shape.dim)
+    return f"{text}[{dims}]"
+
+
+def partial_shape_error(shape) -> str | None:
+    """PartialTensorShape::IsValidShape's error message, or None when valid."""
+    if shape.unknown_rank:
+        return "An unknown shape must not have any dimensions set." if shape.dim else None
+    if len(shape.dim) > _MAX_DIMS:
+        return f"Shape {shape_proto_text(shape)} has too many dimensions"
+    elements = 1
+    for d in shape.dim:
+        if d.size < -1:
+            return (f"Shape {shape_proto_text(shape)} has dimensions with values below -1 "
+                    "(where -1 means unknown)")
+        if d.size == -1:
+            elements = -1
+        elif elements >= 0:
+            elements *= d.size
+            if elements > _INT64_MAX:
+                return f"Shape {shape_proto_text(shape)} is too large (more than 2**63 - 1 entries)"
+    return None
+
+
+def partial_shape_text(shape) -> str:
+    """How summarize_graph prints a `shape` attr: [1,?,3], [], <unknown>, or the error."""
+    error = partial_shape_error(shape)
+    if error is not None:
+        return error
+    if shape.unknown_rank:
+        return "<unknown>"
+    return "[" + ",".join("?" if d.size < 0 else str(d.size) for d in shape.dim) + "]"
+
+
+def partial_shape_dims(shape) -> list[int] | None:
+    """The dims of a valid, known-rank shape (-1 for unknown); None otherwise."""
+    if shape.unknown_rank or partial_shape_error(shape) is not None:
+        return None
+    return [d.size for d in shape.dim]
+
+
+def _tensor_dims(shape) -> list[int] | None:
+    """TensorShape::IsValid: every dim >= 0, at most 254, no int64 overflow.
+
+    TensorShape (unlike PartialTensorShape) ignores `unknown_rank`.
+    """
+    if len(shape.dim) > _MAX_DIMS:
+        return None
+    dims = [d.size for d in shape.dim]
+    elements = 1
+    for size in dims:
+        if size < 0:
+            return None
+        elements *= size
+        if elements > _INT64_MAX:
+            return None
+    return dims
+
+
+# --- Tensor::FromProto ----------------------------------------------------
+
+def tensor_num_elements(tensor) -> int | None:
+    """`NumElements()` of the Tensor `Tensor::FromProto(tensor)` builds, or
+    None when FromProto fails (bad shape, unsupported dtype, content of the
+    wrong size). Only sizes are checked, values are not decoded.
+    """
+    dims = _tensor_dims(tensor.tensor_shape)
+    layout = _LAYOUT.get(tensor.dtype)
+    if dims is None or layout is None:
+        return None
+    count = math.prod(dims)
+    if count > 0 and _content_elements(tensor, layout, count) is None:
+        return None
+    return count
+
+
+def _content_elements(tensor, layout, count):
+    """The raw elements of tensor_content ([] when it is empty), or None when
+    FromProto would reject it."""
+    content = tensor.tensor_content
+    if not content:
+        return []
+    code = layout[0]
+    if code is _STRING_LIST:
+        return _decode_string_list(content, count)
+    if len(content) != struct.calcsize(code) * count:
+        return None
+    if tensor.dtype == 10 and content.strip(b"\x00\x01"):
+        return None  # bools must be 0 or 1 bytes
+    return content
+
+
+def _decode_string_list(data: bytes, count: int) -> list[bytes] | None:
+    """port::DecodeStringList: `count` varint32 lengths, then the bytes."""
+    sizes, pos = [], 0
+    for _ in range(count):
+        size, shift = 0, 0
+        while True:
+            if pos >= len(data) or shift > 28:
+                return None
+            byte = data[pos]
+            pos += 1
+            size |= (byte & 0x7F) << shift
+            shift += 7
+            if not byte & 0x80:
+                break
+        if size > 0xFFFFFFFF:
+            return None
+        sizes.append(size)
+    if sum(sizes) != len(data) - pos:
+        return None
+    out = []
+    for size in sizes:
+        out.append(data[pos:pos + size])
+        pos += size
+    return out
+
+
+# --- Tensor::DebugString --------------------------------------------------
+
+def tensor_debug_string(tensor) -> str | None:
+    """`Tensor::DebugString()` of FromProto(tensor), or None when FromProto fails."""
+    count = tensor_num_elements(tensor)
+    if count is None:
+        return None
+    dims = [d.size for d in tensor.tensor_shape.dim]
+    limit = min(_SUMMARY_VALUES, count)
+    values = [_element_text(tensor.dtype, v) for v in _first_values(tensor, limit)]
+    shape = "[" + ",".join(str(d) for d in dims) + "]"
+    return (f"Tensor<type: {dtypes.type_string(tensor.dtype)} shape: {shape} "
+            f"values: {_summarize(values, dims, count)}>")
+
+
+def _first_values(tensor, limit: int) -> list:
+    """The first `limit` elements, as Python numbers/bytes in storage form."""
+    if limit == 0:
+        return []
+    layout = _LAYOUT[tensor.dtype]
+    content = tensor.tensor_content
+    if content:
+        if layout[0] is _STRING_LIST:
+            return _decode_string_list(content, tensor_num_elements(tensor))[:limit]
+        return [v[0] for v in struct.iter_unpack(layout[0], content[:struct.calcsize(layout[0]) * limit])]
+    field = getattr(tensor, layout[1])
+    if tensor.dtype in (8, 18):
+        field = []  # complex values print as "?", their pairs need no splitting
+    values = list(field[:limit])
+    # FromProtoField: missing values repeat the last one; none at all are T().
+    default = b"" if layout[0] is _STRING_LIST else 0
+    fill = values[-1] if values else default
+    values += [fill] * (limit - len(values))
+    if tensor.dtype in _INT_BITS:
+        values = [_wrap(v, *_INT_BITS[tensor.dtype]) for v in values]
+    return values
+
+
+def _wrap(value: int, bits: int, signed: bool) -> int:
+    value &= (1 << bits) - 1
+    if signed and value >= 1 << (bits - 1):
+        value -= 1 << bits
+    return value
+
+
+def _element_text(dtype: int, value) -> str:
+    """PrintOneElement(value, print_v2=false) through strings::StrAppend."""
+    if dtype == 1:
+        return float32_text(value)
+    if dtype == 2:
+        return float64_text(value)
+    if dtype == 19:
+        return float32_text(struct.unpack("<e", struct.pack("<H", value & 0xFFFF))[0])
+    if dtype == 14:
+        return float32_text(struct.unpack("<f", struct.pack("<I", (value & 0xFFFF) << 16))[0])
+    if dtype in _FLOAT8:
+        return float32_text(_float8_value(dtype, value & 0xFF))
+    if dtype == 7:
+        return utf8_safe_c_escape(value)
+    if dtype == 10:
+        return "1" if value else "0"
+    if dtype in (8, 13, 18, 20, 21, 26, 28):
+        # SummarizeValue's "irregular" branch: complex, qint32 and the fnuz
+        # float8s print "?"; resource and variant values are not rendered here.
+        return "?"
+    return str(value)
+
+
+def _float8_value(dtype: int, bits: int) -> float:
+    exp_bits, man_bits, bias, has_inf = _FLOAT8[dtype]
+    if dtype in _FLOAT8_FNUZ and bits == 0x80:
+        return math.nan
+    sign = -1.0 if bits >> 7 else 1.0
+    exponent = (bits >> man_bits) & ((1 << exp_bits) - 1)
+    mantissa = bits & ((1 << man_bits) - 1)
+    top = (1 << exp_bits) - 1
+    if has_inf and exponent == top:
+        return sign * math.inf if mantissa == 0 else math.nan
+    if not has_inf and dtype not in _FLOAT8_FNUZ and exponent == top and mantissa == (1 << man_bits) - 1:
+        return math.nan  # e4m3fn: S.1111.111 is NaN, there is no infinity
+    if exponent == 0:
+        return sign * math.ldexp(mantissa, 1 - bias - man_bits)
+    return sign * math.ldexp(mantissa + (1 << man_bits), exponent - bias - man_bits)
+
+
+def _summarize(values: list[str], dims: list[int], count: int) -> str:
+    """SummarizeValue's layout (PrintOneDim, print_v2=false) of the first values."""
+    limit = len(values)
+    if not dims:
+        return " ".join(values) + ("..." if count > limit else "")
+    out: list[str] = []
+    printed = 0
+
+    def walk(axis: int) -> None:
+        nonlocal printed
+        if printed >= limit:
+            return
+        if axis == len(dims) - 1:
+            for i in range(dims[axis]):
+                if printed >= limit:
+                    if axis != 0:
+                        out.append("...")
+                    return
+                if i > 0:
+                    out.append(" ")
+                out.append(values[printed])
+                printed += 1
+            return
+        for _ in range(dims[axis]):
+            opened = printed < limit
+            if opened:
+                out.append("[")
+            walk(axis + 1)
+            if opened or printed < limit:
+                out.append("]")
+            if printed >= limit:
+                break  # TF keeps looping but prints nothing more at this depth
+    walk(0)
+    return "".join(out) + ("..." if count > limit else "")
+
+
+# --- number and string text -----------------------------------------------
+
+def float32_text(value: float) -> str:
+    """tsl FloatToBuffer: %.6g if it reads back as the same float32, else %.9g."""
+    if math.isnan(value):
+        return "-nan" if math.copysign(1.0, value) < 0 else "nan"
+    short = "%.6g" % value
+    if math.isinf(value) or _nearest_float32(Fraction(short)) == value:
+        return short
+    return "%.9g" % value
+
+
+def float64_text(value: float) -> str:
+    """tsl DoubleToBuffer: %.15g if it reads back as the same double, else %.17g."""
+    if math.isnan(value):
+        return "-nan" if math.copysign(1.0, value) < 0 else "nan"
+    short = "%.15g" % value
+    if math.isinf(value) or float(short) == value:
+        return short
+    return "%.17g" % value
+
+
+def _nearest_float32(exact: Fraction) -> float:
+    """The float32 nearest to `exact` (ties to even), as strtof rounds it.
+
+    Rounding through a double first could round twice, so this works on the
+    exact rational value.
+    """
+    if exact == 0:
+        return 0.0
+    sign = -1 if exact < 0 else 1
+    magnitude = abs(exact)
+    exponent = max(math.floor(math.log2(magnitude)) if magnitude else 0, -126)
+    # Correct log2's floating-point estimate so 2**exponent <= magnitude.
+    while Fraction(2) ** exponent > magnitude and exponent > -126:
+        exponent -= 1
+    while Fraction(2) ** (exponent + 1) <= magnitude:
+        exponent += 1
+    scaled = magnitude / Fraction(2) ** (exponent - 23)  # 24 significant bits
+    mantissa = math.floor(scaled)
+    remainder = scaled - mantissa
+    if remainder > Fraction(1, 2) or (remainder == Fraction(1, 2) and mantissa % 2):
+        mantissa += 1
+    if mantissa * Fraction(2) ** (exponent - 23) > Fraction(2) ** 128 - Fraction(2) ** 103:
+        return sign * math.inf
+    return sign * float(mantissa * Fraction(2) ** (exponent - 23))
+
+
+def utf8_safe_c_escape(data: bytes) -> str:
+    """absl::Utf8SafeCEscape: C escapes for control and quote characters,
+    octal for other non-printable ASCII, bytes >= 0x80 passed through."""
+    out = bytearray()
+    for byte in data:
+        escape = _ESCAPES.get(byte)
+        if escape is not None:
+            out += escape
+        elif byte < 0x80 and not 0x20 <= byte < 0x7F:
+            out += b"\\%03o" % byte
+        else:
+            out.append(byte)
+    return out.decode("utf-8", errors="replace")
+
+
+_ESCAPES = {0x0A: b"\\n", 0x0D: b"\\r", 0x09: b"\\t", 0x22: b'\\"', 0x27: b"\\'", 0x5C: b"\\\\"}

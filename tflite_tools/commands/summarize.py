@@ -1,0 +1,30 @@
+"""`tflite-tools summarize`: TensorFlow's summarize_graph, same flags, same text.
+
+    tflite-tools summarize --in_graph=model.pb [--print_structure]
+
+`--format text` (the default) prints summarize_graph's stdout byte for byte;
+json and pbtxt print the GraphSummary message. TensorFlow is never imported.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from tflite_tools.commands.freeze import add_bool_flag
+from tflite_tools.errors import UsageError
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--in_graph", default="",
+                        help="input graph file name (binary or text GraphDef)")
+    add_bool_flag(parser, "--print_structure", default=False,
+                  help="whether to print the network connections of the graph")
+
+
+def run(args):
+    from tflite_tools.summarize import summarize
+
+    if not args.in_graph:
+        raise UsageError("--in_graph is required: pass the GraphDef to summarize, "
+                         "e.g. --in_graph=model.pb.")
+    return summarize(args.in_graph, print_structure=args.print_structure)

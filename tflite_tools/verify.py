@@ -1,0 +1,622 @@
+"""Prove a .tflite computes what its TensorFlow source computes.
+
+`verify(source, tflite_path)` feeds TensorFlow (tflite_tools.tf_runner) and
+the LiteRT interpreter (tflite_tools.tflite_runner) the same inputs, maps
+every TFLite tensor back to the source tensor it stands for, and compares
+outputs. It returns a `VerificationReport` and raises `VerificationMismatch`
+(exit 4, the report attached) when an output is out of tolerance.
+
+    >>> report = verify("frozen.pb", "model.tflite", output_arrays=["output"])
+    >>> verification_pb2.VerificationStatus.Name(report.status)
+    'PASSED'
+
+How outputs are judged:
+  * float models: |tflite - tf| <= atol + rtol * |tf| for every element;
+  * quantized models (integer I/O, integer or float16 weights): the SNR of
+    the TFLite output against TensorFlow's, and argmax agreement over the
+    last axis; integer outputs are dequantized with their scale/zero point
+    first, and float inputs are quantized for integer-input models;
+  * integer outputs (ids, counts) of float models: exact equality.
+A .tflite with select TF ops (Flex) or other custom ops cannot run here: it
+gets status NOT_RUNNABLE with the structural checks that were made, and is
+never reported as numerically verified.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import os
+from typing import Optional, Sequence, Union
+
+import numpy as np
+
+from tflite_tools import tf_runner
+from tflite_tools.errors import InputError, UsageError, VerificationMismatch
+from tflite_tools.model import LoadedModel
+from tflite_tools.proto import common_pb2, verification_pb2
+from tflite_tools.tflite_runner import TfliteModel
+
+_S = verification_pb2.VerificationStatus
+
+# Float tolerances. TFLite's kernels (XNNPACK, fused activations, other
+# summation orders) round differently from TensorFlow's, so float32 results
+# differ by a few ulps per op; over a few dozen ops that stays well under
+# 1e-4 relative, while any real conversion fault (wrong weights, layout,
+# missing op) is orders of magnitude larger. atol covers values near zero,
+# where relative error means nothing (e.g. softmax tails, relu edges).
+FLOAT_ATOL = 1e-5
+FLOAT_RTOL = 1e-4
+# Quantized models: minimum signal-to-noise ratio of the TFLite output
+# against TensorFlow's. 8-bit activations carry ~48 dB of range but lose
+# some per layer; 20 dB (noise power 1% of signal) still flags wrong
+# weights or scales, which land near 0 dB. float16 weights keep ~11 bits.
+MIN_SNR_DB = {"float16": 40.0, "dynamic": 20.0, "int8": 20.0, "int16x8": 30.0}
+# Minimum fraction of positions whose argmax over the last axis agrees.
+MIN_AGREEMENT = 0.9
+# SNR reported for identical outputs (zero noise), to keep JSON finite.
+SNR_CAP_DB = 200.0
+
+
+def verify(source: Union[str, LoadedModel], tflite_path: str, *, input_data: Optional[str] = None,
+           input_range: Sequence[float] = (0.0, 1.0), seed: int = 0, num_samples: int = 1,
+           atol: Optional[float] = None, rtol: Optional[float] = None,
+           input_arrays: Optional[Sequence[str]] = None, output_arrays: Optional[Sequence[str]] = None,
+           input_shapes=None, signature_key: Optional[str] = None,
+           saved_model_tags: Optional[Sequence[str]] = None) -> verification_pb2.VerificationReport:
+    """Run `source` in TensorFlow and `tflite_path` in LiteRT on the same inputs and compare.
+
+    Args:
+      source: the TensorFlow model (a path any loader recognises, or a LoadedModel).
+      tflite_path: the .tflite to check.
+      input_data: an .npz keyed by source input name; default random inputs.
+      input_range: (low, high) of the random inputs (integers for integer inputs).
+      seed, num_samples: random inputs: the seed and how many batches to run.
+      atol, rtol: float tolerances; given for a quantized model, they replace
+        the SNR/argmax criterion.
+      input_arrays, output_arrays: source tensors (graphs: node names; by
+        default the .tflite's input/output names found in the graph).
+      input_shapes: "1,8,8,3:1,4" or [[1,8,8,3],[1,4]], one per input, for
+        inputs with unknown dimensions (default: the .tflite's shape, else 1).
+      signature_key, saved_model_tags: which SavedModel signature/MetaGraph.
+
+    Returns:
+      The report; status PASSED or NOT_RUNNABLE.
+
+    Raises:
+      VerificationMismatch: an output is out of tolerance or the I/O do not
+        correspond (the report is `err.result`).
+      InputError, UsageError: unreadable models, unknown names, bad flags.
+    """
+    report = verify_conversion(
+        source, tflite_path, input_data=input_data, input_range=input_range, seed=seed,
+        num_samples=num_samples, atol=atol, rtol=rtol, input_arrays=input_arrays,
+        output_arrays=output_arrays, input_shapes=input_shapes, signature_key=signature_key,
+        saved_model_tags=saved_model_tags)
+    if report.status == _S.MISMATCH:
+        raise VerificationMismatch(report.message, result=report)
+    return report
+
+
+def verify_conversion(source: Union[str, LoadedModel], tflite_path: str, *,
+                      input_arrays: Optional[Sequence[str]] = None,
+                      output_arrays: Optional[Sequence[str]] = None, input_shapes=None,
+                      signature_key: Optional[str] = None,
+                      saved_model_tags: Optional[Sequence[str]] = None,
+                      input_data: Optional[str] = None, input_range: Sequence[float] = (0.0, 1.0),
+                      seed: int = 0, num_samples: int = 1, atol: Optional[float] = None,
+                      rtol: Optional[float] = None) -> verification_pb2.VerificationReport:
+    """What `convert --verify` calls: `verify` without the raise.
+
+    Pass the source (path or the LoadedModel convert already has), the
+    .tflite just written, and the names/shapes convert resolved (graph node
+    names for graphs; signature key and tags for SavedModels; nothing for
+    Keras). Returns the report whatever its status: on MISMATCH the caller
+    raises `VerificationMismatch(report.message, result=...)` with its own
+    result (e.g. a ConversionReport whose `verification` is this report).
+    """
+    if num_samples < 1:
+        raise UsageError(f"--num_samples must be at least 1, got {num_samples}.")
+    low, high = _range(input_range)
+    tflite = TfliteModel.from_path(tflite_path)
+    model = tf_runner.load(source)
+    input_arrays, output_arrays = _default_graph_names(model, tflite, input_arrays, output_arrays)
+    runner = tf_runner.make_runner(model, input_arrays=input_arrays, output_arrays=output_arrays,
+                                   signature_key=signature_key, saved_model_tags=saved_model_tags)
+    try:
+        report = verification_pb2.VerificationReport(
+            source_path=model.path, tflite_path=tflite_path, quantization=tflite.quantization,
+            quantized=tflite.quantization != "none", flex_ops=tflite.flex_ops)
+        inputs = _map_inputs(runner.inputs, tflite)
+        report.input_mapping.extend(_mapping(runner.inputs[s], tflite.inputs[t], m) for s, t, m in inputs)
+        if not tflite.runnable or tflite.custom_ops:
+            return _structural_report(report, runner, tflite, inputs)
+        shapes = _resolve_shapes(runner.inputs, tflite, inputs, input_shapes)
+        report.inputs.extend(
+            common_pb2.TensorSpec(name=t.name, dtype=t.dtype.name, shape=shapes[t.name], tensor_name=t.tensor_name,
+                                  index=i) for i, t in enumerate(runner.inputs))
+        samples = _load_samples(input_data, runner.inputs, shapes) if input_data else \
+            _random_samples(runner.inputs, shapes, low, high, seed, num_samples)
+        report.input_data = input_data or f"random(seed={seed}, range=[{low:g},{high:g}])"
+        report.num_samples = len(samples)
+        source_out, tflite_out = _run_both(runner, tflite, inputs, samples)
+    finally:
+        runner.close()
+    _compare_all(report, runner.outputs, tflite, source_out, tflite_out, atol, rtol)
+    return report
+
+
+# --- names -------------------------------------------------------------------------------------------
+
+def _strip(name: str) -> str:
+    return name[:-2] if name.endswith(":0") else name
+
+
+def _default_graph_names(model, tflite, input_arrays, output_arrays):
+    """Graphs name no outputs: default to the .tflite's own tensor names,
+    which are the source node names the converter was given."""
+    if model.format not in tf_runner._GRAPH_FORMATS:
+        return input_arrays, output_arrays
+    graph_def = model.graph_def if model.graph_def is not None else model.meta_graph.graph_def
+    nodes = {node.name for node in graph_def.node}
+    if not input_arrays:
+        found = [_strip(t.name) for t in tflite.inputs if _strip(t.name).split(":")[0] in nodes]
+        input_arrays = found if len(found) == len(tflite.inputs) else None
+    if not output_arrays:
+        found = [_strip(t.name) for t in tflite.outputs if _strip(t.name).split(":")[0] in nodes]
+        if len(found) != len(tflite.outputs):
+            missing = [t.name for t in tflite.outputs if _strip(t.name).split(":")[0] not in nodes]
+            raise UsageError(f"the .tflite output(s) {', '.join(missing)} are not nodes of {model.path}; "
+                             "pass the source's output node names with --output_arrays.")
+        output_arrays = found
+    return input_arrays, output_arrays
+
+
+def _names(tensor: tf_runner.SourceTensor) -> set:
+    names = {tensor.name, *tensor.aliases}
+    if tensor.tensor_name:
+        names.add(_strip(tensor.tensor_name))
+    return names
+
+
+def _compatible(source: tf_runner.SourceTensor, tensor, shape=None) -> bool:
+    """Could `tensor` (TfliteTensor) stand for `source`? Same rank and known
+    dims (or the given actual `shape`), and the same dtype up to quantization."""
+    if source.dtype != tensor.dtype:
+        floats = np.issubdtype(source.dtype, np.floating)
+        if not (floats and (tensor.quantized or np.issubdtype(tensor.dtype, np.floating))):
+            return False
+    expected = shape if shape is not None else source.shape
+    if expected is None:
+        return True
+    actual = tensor.shape_signature
+    if len(expected) != len(actual):
+        return False
+    return all(e is None or e < 0 or a < 0 or e == a for e, a in zip(expected, actual))
+
+
+def _match_names(sources, tensors, signature_side) -> dict:
+    """tflite position -> (source position, method) for name and signature matches."""
+    matched, used = {}, set()
+    for t in tensors:
+        for s, src in enumerate(sources):
+            if s not in used and _strip(t.name) in _names(src):
+                matched[t.position] = (s, "name")
+                used.add(s)
+                break
+    by_index = {t.index: t for t in tensors}
+    for key, index in signature_side.items():
+        t = by_index.get(index)
+        if t is None or t.position in matched:
+            continue
+        for s, src in enumerate(sources):
+            if s not in used and key in _names(src):
+                matched[t.position] = (s, "signature")
+                used.add(s)
+                break
+    return matched
+
+
+def _signature_side(tflite: TfliteModel, side: str, signature_key: str = tf_runner.DEFAULT_SIGNATURE) -> dict:
+    if not tflite.signatures:
+        return {}
+    chosen = next((s for s in tflite.signatures if s.key == signature_key), tflite.signatures[0])
+    return getattr(chosen, side)
+
+
+def _map_inputs(sources, tflite: TfliteModel) -> list:
+    """[(source position, tflite position, method)] for every .tflite input."""
+    matched = _match_names(sources, tflite.inputs, _signature_side(tflite, "inputs"))
+    used = {s for s, _ in matched.values()}
+    for t in tflite.inputs:
+        if t.position in matched:
+            continue
+        candidates = [s for s, src in enumerate(sources) if s not in used and _compatible(src, t)]
+        if not candidates:
+            raise VerificationMismatch(
+                f"the .tflite input {t.name} ({t.dtype.name} {list(t.shape_signature)}) corresponds to no "
+                f"source input; the .tflite was not converted from this model with these inputs "
+                f"({', '.join(src.name for src in sources)}).")
+        matched[t.position] = (candidates[0], "order")
+        used.add(candidates[0])
+    return [(s, t, m) for t, (s, m) in sorted(matched.items())]
+
+
+def _mapping(source, tensor, method) -> verification_pb2.TensorMapping:
+    return verification_pb2.TensorMapping(source_name=source.name, tflite_name=tensor.name,
+                                          tflite_index=tensor.index, method=method)
+
+
+# --- inputs ------------------------------------------------------------------------------------------
+
+def _range(input_range) -> tuple[float, float]:
+    if isinstance(input_range, str):
+        try:
+            input_range = [float(v) for v in input_range.split(",")]
+        except ValueError:
+            input_range = ()
+    if len(input_range) != 2 or not input_range[0] <= input_range[1]:
+        raise UsageError(f"--input_range must be LOW,HIGH with LOW <= HIGH, got {input_range!r}.")
+    return float(input_range[0]), float(input_range[1])
+
+
+def parse_shapes(text) -> list:
+    """"1,8,8,3:1,4" (tflite_convert's spelling) or a list of lists -> list of shapes."""
+    if not isinstance(text, str):
+        return [list(shape) for shape in text]
+    try:
+        return [[int(d) for d in part.split(",") if d.strip()] for part in text.split(":")]
+    except ValueError:
+        raise UsageError(f"--input_shapes must look like 1,224,224,3:1,10 (one shape per input), "
+                         f"got {text!r}.") from None
+
+
+def _resolve_shapes(sources, tflite, inputs, input_shapes) -> dict:
+    """Source input name -> concrete shape: --input_shapes, else the source's
+    shape with unknown dims taken from the .tflite (1 where it is dynamic too)."""
+    if input_shapes:
+        given = parse_shapes(input_shapes)
+        if len(given) != len(sources):
+            raise UsageError(f"--input_shapes gives {len(given)} shape(s) for {len(sources)} input(s) "
+                             f"({', '.join(s.name for s in sources)}); give one per input.")
+        return {src.name: list(shape) for src, shape in zip(sources, given)}
+    tflite_of = {s: tflite.inputs[t] for s, t, _ in inputs}
+    shapes = {}
+    for s, src in enumerate(sources):
+        tensor = tflite_of.get(s)
+        if src.shape is None:
+            shape = list(tensor.shape) if tensor is not None else None
+            if shape is None:
+                raise UsageError(f"input {src.name} has unknown rank; give its shape with --input_shapes.")
+        else:
+            shape = [d if d is not None and d >= 0 else
+                     (tensor.shape[i] if tensor is not None and tensor.shape_signature[i] >= 0 else 1)
+                     for i, d in enumerate(src.shape)]
+        shapes[src.name] = shape
+    return shapes
+
+
+def _random_samples(sources, shapes, low, high, seed, num_samples) -> list:
+    rng = np.random.default_rng(seed)
+    samples = []
+    for _ in range(num_samples):
+        sample = {}
+        for src in sources:
+            shape = shapes[src.name]
+            if src.dtype == np.bool_:
+                sample[src.name] = rng.random(shape) < 0.5
+            elif np.issubdtype(src.dtype, np.integer):
+                sample[src.name] = rng.integers(math.ceil(low), math.floor(high), shape,
+                                                endpoint=True).astype(src.dtype)
+            elif np.issubdtype(src.dtype, np.floating):
+                sample[src.name] = rng.uniform(low, high, shape).astype(src.dtype)
+            else:
+                raise UsageError(f"input {src.name} is {src.dtype.name}, which random inputs cannot fill; "
+                                 "pass --input_data FILE.npz.")
+        samples.append(sample)
+    return samples
+
+
+def _load_samples(path, sources, shapes) -> list:
+    try:
+        data = np.load(path, allow_pickle=False)
+    except (OSError, ValueError) as exc:
+        raise InputError(f"{path} could not be read as an .npz of input arrays: {exc}") from exc
+    keys = {_strip(k): k for k in data.files}
+    missing = [s.name for s in sources if s.name not in keys]
+    if missing:
+        raise UsageError(f"{path} has no array for input(s) {', '.join(missing)} (it has "
+                         f"{', '.join(data.files) or 'none'}); key the .npz by input name.")
+    return [{s.name: np.asarray(data[keys[s.name]]).astype(s.dtype, copy=False) for s in sources}]
+
+
+# --- running -----------------------------------------------------------------------------------------
+
+def _run_both(runner, tflite: TfliteModel, inputs, samples):
+    """Per source output name and per tflite output index: arrays of all
+    samples stacked on a new leading axis."""
+    run_tflite = tflite.make_runner()
+    source_out = {t.name: [] for t in runner.outputs}
+    tflite_out = {t.index: [] for t in tflite.outputs}
+    for sample in samples:
+        for name, value in runner(sample).items():
+            source_out[name].append(value)
+        feeds = {tflite.inputs[t].index: sample[runner.inputs[s].name] for s, t, _ in inputs}
+        try:
+            result = run_tflite(feeds)
+        except (RuntimeError, ValueError) as exc:
+            raise VerificationMismatch(f"the .tflite failed to run on the source's inputs: "
+                                       f"{str(exc).splitlines()[0]}") from exc
+        for index, value in result.items():
+            tflite_out[index].append(value)
+    return ({k: np.stack(v) for k, v in source_out.items()}, {k: np.stack(v) for k, v in tflite_out.items()})
+
+
+# --- comparing ---------------------------------------------------------------------------------------
+
+def _map_outputs(sources, tflite, source_out, tflite_out) -> list:
+    """[(source position, tflite position, method)]; ambiguous ones proved numerically.
+
+    Outputs not matched by name or signature are matched among the source
+    outputs of the same shape and dtype: the one candidate ("order"), or,
+    when several fit, the assignment with the smallest total error ("numeric").
+    """
+    matched = _match_names(sources, tflite.outputs, _signature_side(tflite, "outputs"))
+    used = {s for s, _ in matched.values()}
+    rest = [t for t in tflite.outputs if t.position not in matched]
+    free = [s for s in range(len(sources)) if s not in used]
+    if rest and free:
+        cost = np.full((len(rest), len(free)), np.inf)
+        for i, t in enumerate(rest):
+            for j, s in enumerate(free):
+                a, b = tflite_out[t.index], source_out[sources[s].name]
+                if _compatible(sources[s], t, sources[s].shape) and np.shape(a) == np.shape(b):
+                    cost[i, j] = _error(a, b)
+        for i, j in _assign(cost):
+            method = "order" if np.isfinite(cost[i]).sum() == 1 else "numeric"
+            matched[rest[i].position] = (free[j], method)
+    return [(s, t, m) for t, (s, m) in sorted(matched.items())]
+
+
+def _error(a, b) -> float:
+    if np.issubdtype(np.asarray(b).dtype, np.number) and np.issubdtype(np.asarray(a).dtype, np.number):
+        return float(np.mean(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
+    return float(np.mean(np.asarray(a) != np.asarray(b)))
+
+
+def _assign(cost) -> list:
+    """Pairs (row, col) with finite cost minimising the total: exhaustive for
+    the handful of outputs a model has, greedy beyond that."""
+    rows, cols = cost.shape
+    if min(rows, cols) <= 6 and max(rows, cols) <= 8:
+        best_key, best_pairs = None, []
+        for perm in itertools.permutations(range(max(rows, cols)), min(rows, cols)):
+            pairs = list(enumerate(perm)) if rows <= cols else [(p, i) for i, p in enumerate(perm)]
+            finite = [(i, j) for i, j in pairs if np.isfinite(cost[i, j])]
+            # Most pairs first, then the smallest total error.
+            key = (-len(finite), sum(cost[i, j] for i, j in finite))
+            if best_key is None or key < best_key:
+                best_key, best_pairs = key, finite
+        return best_pairs
+    pairs, taken_rows, taken_cols = [], set(), set()
+    for flat in np.argsort(cost, axis=None):
+        i, j = np.unravel_index(flat, cost.shape)
+        if np.isfinite(cost[i, j]) and i not in taken_rows and j not in taken_cols:
+            pairs.append((int(i), int(j)))
+            taken_rows.add(i)
+            taken_cols.add(j)
+    return pairs
+
+
+def _compare_all(report, sources, tflite, source_out, tflite_out, atol, rtol):
+    outputs = _map_outputs(sources, tflite, source_out, tflite_out)
+    report.output_mapping.extend(_mapping(sources[s], tflite.outputs[t], m) for s, t, m in outputs)
+    failures = []
+    mapped = {s for s, _, _ in outputs}
+    for s, src in enumerate(sources):
+        if s not in mapped:
+            failures.append(f"source output {src.name} has no counterpart in the .tflite")
+    for s, t, _ in outputs:
+        src, tensor = sources[s], tflite.outputs[t]
+        comparison = _compare(src, tensor, source_out[src.name], tflite_out[tensor.index],
+                              report.quantization, atol, rtol)
+        report.outputs.append(comparison)
+        if not comparison.passed:
+            failures.append(_failure(comparison))
+    if failures:
+        report.status = _S.MISMATCH
+        report.message = (f"{os.path.basename(report.tflite_path)} does not compute what "
+                          f"{os.path.basename(report.source_path.rstrip(os.sep))} computes: {'; '.join(failures)}.")
+    else:
+        report.status = _S.PASSED
+        report.message = (f"{os.path.basename(report.tflite_path)} computes what "
+                          f"{os.path.basename(report.source_path.rstrip(os.sep))} computes: "
+                          f"{len(report.outputs)} output(s) within tolerance on {report.num_samples} sample(s).")
+
+
+def _failure(c) -> str:
+    if c.criterion == "allclose":
+        return (f"output {c.source_name} differs by up to {c.max_abs_error:.3g} "
+                f"(atol {c.atol:g}, rtol {c.rtol:g})")
+    if c.criterion == "snr+argmax":
+        return (f"output {c.source_name} has SNR {c.snr_db:.1f} dB (min {c.min_snr_db:g}) and argmax "
+                f"agreement {c.agreement:.0%} (min {c.min_agreement:.0%})")
+    if c.criterion == "shape":
+        return f"output {c.source_name} has shape {list(c.shape)} in TensorFlow but another in the .tflite"
+    return f"output {c.source_name} differs in {1 - c.agreement:.0%} of its values (expected identical)"
+
+
+def _compare(src, tensor, expected, actual, quantization, atol, rtol) -> verification_pb2.OutputComparison:
+    c = verification_pb2.OutputComparison(source_name=src.name, tflite_name=tensor.name,
+                                          shape=np.shape(expected)[1:], dtype=src.dtype.name)
+    if np.shape(expected) != np.shape(actual):
+        c.criterion = "shape"
+        return c
+    numeric = np.issubdtype(expected.dtype, np.number) and not np.issubdtype(expected.dtype, np.complexfloating)
+    if not numeric or not np.issubdtype(expected.dtype, np.floating):
+        c.criterion = "exact"
+        c.agreement = float(np.mean(expected == actual)) if expected.size else 1.0
+        c.passed = bool(np.array_equal(expected, actual))
+        if numeric:
+            _errors(c, expected, actual, 0.0)
+        return c
+    explicit = atol is not None or rtol is not None
+    c.atol = FLOAT_ATOL if atol is None else atol
+    c.rtol = FLOAT_RTOL if rtol is None else rtol
+    _errors(c, expected, actual, c.atol)
+    c.agreement = _agreement(expected, actual)
+    if quantization != "none" and not explicit:
+        c.criterion = "snr+argmax"
+        c.min_snr_db = MIN_SNR_DB[quantization]
+        c.min_agreement = MIN_AGREEMENT
+        c.passed = c.snr_db >= c.min_snr_db and c.agreement >= c.min_agreement
+    else:
+        c.criterion = "allclose"
+        c.passed = bool(np.all(np.isclose(actual, expected, rtol=c.rtol, atol=c.atol, equal_nan=True)))
+    return c
+
+
+def _errors(c, expected, actual, atol):
+    """Max/mean absolute error, max relative error (|tf| floored at atol so
+    values near zero do not blow it up) and SNR in dB."""
+    e, a = np.asarray(expected, np.float64), np.asarray(actual, np.float64)
+    diff = np.abs(a - e)
+    finite = np.isfinite(diff)
+    if not finite.all():
+        # NaN or inf where the other side has a number is an infinite error;
+        # NaN on both sides is agreement.
+        both_nan = np.isnan(e) & np.isnan(a)
+        diff = np.where(both_nan, 0.0, np.where(finite, diff, np.inf))
+    c.max_abs_error = float(diff.max()) if diff.size else 0.0
+    c.mean_abs_error = float(diff.mean()) if diff.size else 0.0
+    c.max_rel_error = float((diff / np.maximum(np.abs(e), max(atol, 1e-12))).max()) if diff.size else 0.0
+    signal = float(np.sum(np.square(np.nan_to_num(e))))
+    noise = float(np.sum(np.square(diff)))
+    if noise == 0.0:
+        c.snr_db = SNR_CAP_DB
+    elif signal == 0.0 or not math.isfinite(noise):
+        c.snr_db = -SNR_CAP_DB
+    else:
+        c.snr_db = min(SNR_CAP_DB, 10.0 * math.log10(signal / noise))
+
+
+def _agreement(expected, actual) -> float:
+    """Fraction of positions where TFLite's argmax over the last axis picks
+    the same class as TensorFlow's. A flip between two TensorFlow values
+    closer than the output's RMS error is a tie the model's precision cannot
+    resolve, so it counts as agreement; SNR judges the error itself."""
+    if expected.ndim < 2 or expected.shape[-1] < 2:
+        return 1.0
+    e = expected.reshape(-1, expected.shape[-1]).astype(np.float64)
+    a = actual.reshape(-1, actual.shape[-1]).astype(np.float64)
+    rms = float(np.sqrt(np.mean(np.square(a - e))))
+    top_e, top_a = e.argmax(axis=1), a.argmax(axis=1)
+    rows = np.arange(len(e))
+    agree = (top_e == top_a) | (e[rows, top_e] - e[rows, top_a] <= rms)
+    return float(agree.mean())
+
+
+# --- models that cannot run here ---------------------------------------------------------------------
+
+def _structural_report(report, runner, tflite: TfliteModel, inputs):
+    """NOT_RUNNABLE (or MISMATCH when the I/O do not correspond): what could
+    be checked without running the .tflite."""
+    checks, problems = [], []
+    if tflite.flex_ops:
+        checks.append(f"the .tflite needs {len(tflite.flex_ops)} select TF op(s) ({', '.join(tflite.flex_ops)}), "
+                      "which run only with the Flex delegate")
+    if tflite.custom_ops:
+        checks.append(f"the .tflite needs custom op(s) {', '.join(tflite.custom_ops)}, whose kernels are "
+                      "not registered here")
+    for s, t, method in inputs:
+        checks.append(_io_check("input", runner.inputs[s], tflite.inputs[t], method, problems))
+    outputs = _map_outputs_structurally(runner.outputs, tflite)
+    report.output_mapping.extend(_mapping(runner.outputs[s], tflite.outputs[t], m) for s, t, m in outputs)
+    for s, t, method in outputs:
+        checks.append(_io_check("output", runner.outputs[s], tflite.outputs[t], method, problems))
+    unmatched = {s for s, _, _ in outputs} ^ set(range(len(runner.outputs)))
+    problems.extend(f"source output {runner.outputs[s].name} has no counterpart in the .tflite"
+                    for s in sorted(unmatched))
+    report.checks.extend(checks)
+    name = os.path.basename(report.tflite_path)
+    if problems:
+        report.status = _S.MISMATCH
+        report.message = f"{name} does not match its source: {'; '.join(problems)}."
+    else:
+        report.status = _S.NOT_RUNNABLE
+        needs = "select TF ops (Flex delegate)" if tflite.flex_ops else "custom ops"
+        report.message = (f"{name} was NOT numerically verified: it needs {needs}, which neither "
+                          "ai-edge-litert nor the pip TensorFlow interpreter can run; only its structure "
+                          "was checked.")
+    return report
+
+
+def _map_outputs_structurally(sources, tflite) -> list:
+    matched = _match_names(sources, tflite.outputs, _signature_side(tflite, "outputs"))
+    used = {s for s, _ in matched.values()}
+    for t in tflite.outputs:
+        if t.position not in matched:
+            candidates = [s for s, src in enumerate(sources) if s not in used and _compatible(src, t)]
+            if candidates:
+                matched[t.position] = (candidates[0], "order")
+                used.add(candidates[0])
+    return [(s, t, m) for t, (s, m) in sorted(matched.items())]
+
+
+def _io_check(kind, source, tensor, method, problems) -> str:
+    shape = list(source.shape) if source.shape is not None else "unknown rank"
+    line = (f"{kind} {source.name} ({source.dtype.name} {shape}) <-> {tensor.name} "
+            f"({tensor.dtype.name} {list(tensor.shape_signature)}) by {method}")
+    if _compatible(source, tensor):
+        return line + ": dtype and shape match"
+    problems.append(f"{kind} {source.name} is {source.dtype.name} {shape} but the .tflite's "
+                    f"{tensor.name} is {tensor.dtype.name} {list(tensor.shape_signature)}")
+    return line + ": dtype or shape DIFFER"
+
+
+# --- text --------------------------------------------------------------------------------------------
+
+def format_text(report: verification_pb2.VerificationReport) -> str:
+    """The report for people: verdict first, then mappings and per-output errors."""
+    verdict = {_S.PASSED: "VERIFIED", _S.MISMATCH: "MISMATCH",
+               _S.NOT_RUNNABLE: "NOT RUNNABLE (NOT numerically verified)"}.get(report.status, "UNKNOWN")
+    lines = [f"{verdict}: {report.message}",
+             f"source:  {report.source_path}",
+             f"tflite:  {report.tflite_path}"
+             + (f" (quantization: {report.quantization})" if report.quantization else "")]
+    if report.input_data:
+        lines.append(f"inputs:  {report.input_data}, {report.num_samples} sample(s)")
+    if report.input_mapping:
+        lines.append("input mapping:")
+        lines.extend(f"  {m.source_name} -> {m.tflite_name} [{m.tflite_index}] by {m.method}"
+                     for m in report.input_mapping)
+    if report.output_mapping:
+        lines.append("output mapping:")
+        lines.extend(f"  {m.source_name} <- {m.tflite_name} [{m.tflite_index}] by {m.method}"
+                     for m in report.output_mapping)
+    if report.outputs:
+        lines.append("outputs:")
+        for c in report.outputs:
+            lines.append(f"  {c.source_name} {list(c.shape)} {c.dtype}: {'PASS' if c.passed else 'FAIL'} "
+                         f"({_criterion(c)})")
+            if c.criterion != "shape":
+                lines.append(f"    max abs {c.max_abs_error:.3g}  max rel {c.max_rel_error:.3g}  "
+                             f"mean abs {c.mean_abs_error:.3g}  SNR {c.snr_db:.1f} dB  "
+                             f"argmax agreement {c.agreement:.0%}")
+    if report.checks:
+        lines.append("structural checks:")
+        lines.extend(f"  {check}" for check in report.checks)
+    if report.status == _S.NOT_RUNNABLE:
+        lines.append("NOT numerically verified: run it where the TFLite runtime has the Flex delegate "
+                     "(e.g. an app linking tensorflow-lite-select-tf-ops) to compare values.")
+    return "\n".join(lines) + "\n"
+
+
+def _criterion(c) -> str:
+    if c.criterion == "allclose":
+        return f"|tflite - tf| <= {c.atol:g} + {c.rtol:g} * |tf|"
+    if c.criterion == "snr+argmax":
+        return f"SNR >= {c.min_snr_db:g} dB and argmax agreement >= {c.min_agreement:.0%}"
+    if c.criterion == "shape":
+        return "shapes differ"
+    return "exact"

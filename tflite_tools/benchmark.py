@@ -1,0 +1,266 @@
+"""`benchmark`: TensorFlow's two benchmark_model tools, from Python, side by side.
+
+    >>> result = benchmark("model.tflite", num_runs=20, min_secs=0, warmup_min_secs=0)
+    >>> result.runs[0].inference.avg
+    >>> result = benchmark("frozen.pb", tflite="model.tflite", show_flops=True)
+    >>> result.comparison.speedup
+    >>> print(format_text(result))
+
+A .tflite runs like TFLite's benchmark_model (tflite_bench), any TensorFlow
+model like TF's benchmark_model (tf_bench); flags keep those tools' names.
+With `tflite=` (or `compare_tf=True`, which converts the source on the fly)
+both run on the same input values and a `Comparison` is filled in.
+`format_text` prints the lines those tools log, so scripts that grep them
+keep working.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import tempfile
+from typing import Optional
+
+from tflite_tools import _bench_common as common
+from tflite_tools import tf_bench, tflite_bench
+from tflite_tools._human_number import human_readable_num
+from tflite_tools._stat import format_g, format_percentiles, format_stat
+from tflite_tools.errors import InputError, UsageError
+from tflite_tools.proto import benchmark_pb2
+
+TFLITE_FLAGS = tuple(f.name for f in dataclasses.fields(tflite_bench.TfliteFlags))
+TF_FLAGS = tuple(f.name for f in dataclasses.fields(tf_bench.TfFlags))
+# Flags both tools have; in a side-by-side run the layer flags name the TF inputs.
+SHARED_FLAGS = tuple(name for name in TFLITE_FLAGS if name in TF_FLAGS)
+# The nearest flag of the other tool, for "use --x instead" hints.
+_COUNTERPARTS = {"num_runs": "max_num_runs", "max_secs": "max_time", "min_secs": "max_time",
+                 "run_delay": "inference_delay", "max_num_runs": "num_runs", "max_time": "max_secs",
+                 "inference_delay": "run_delay", "input_layer_values": "input_layer_value_files"}
+
+
+def is_tflite(path: str) -> bool:
+    """True for a TFLite flatbuffer (file identifier "TFL3" at bytes 4..8)."""
+    if not os.path.isfile(path):
+        return False
+    with open(path, "rb") as f:
+        return f.read(8)[4:8] == b"TFL3"
+
+
+def _wrong_family(name: str, model_kind: str, other_kind: str) -> UsageError:
+    hint = _COUNTERPARTS.get(name)
+    instead = f"; use --{hint} instead" if hint else ""
+    return UsageError(f"--{name} is a {other_kind} benchmark_model flag and does not apply to a "
+                      f"{model_kind} model{instead}")
+
+
+def _split_flags(flags: dict, want_tflite: bool, want_tf: bool):
+    tflite_given = {k: v for k, v in flags.items() if k in TFLITE_FLAGS}
+    tf_given = {k: v for k, v in flags.items() if k in TF_FLAGS}
+    unknown = sorted(set(flags) - set(TFLITE_FLAGS) - set(TF_FLAGS))
+    if unknown:
+        raise UsageError(f"unknown benchmark flag(s) {', '.join(unknown)}")
+    for name in flags:
+        if not want_tf and name not in TFLITE_FLAGS:
+            raise _wrong_family(name, ".tflite", "TensorFlow")
+        if not want_tflite and name not in TF_FLAGS:
+            raise _wrong_family(name, "TensorFlow", "TFLite")
+    return tflite_bench.TfliteFlags(**tflite_given), tf_bench.TfFlags(**tf_given)
+
+
+def _parameters(flags_object) -> dict[str, str]:
+    return {k: str(v) for k, v in dataclasses.asdict(flags_object).items() if v is not None}
+
+
+def _convert_on_the_fly(source: str, directory: str, tf_flags: tf_bench.TfFlags) -> str:
+    from tflite_tools import convert  # noqa: PLC0415 (imports the converter only when asked)
+
+    output = os.path.join(directory, "model.tflite")
+    kwargs = {}
+    if tf_flags.input_layer:
+        kwargs["input_arrays"] = common.split_names(tf_flags.input_layer)
+    if tf_flags.output_layer:
+        kwargs["output_arrays"] = common.split_names(tf_flags.output_layer)
+    if tf_flags.input_layer_shape:
+        kwargs["input_shapes"] = common.parse_shapes(tf_flags.input_layer_shape)
+    convert.convert(source, output, **kwargs)
+    return output
+
+
+def _compare(tf_run: benchmark_pb2.BenchmarkRun, tflite_run: benchmark_pb2.BenchmarkRun):
+    comparison = benchmark_pb2.Comparison()
+    tf_avg, tflite_avg = tf_run.inference.avg, tflite_run.inference.avg
+    if tf_avg > 0 and tflite_avg > 0:
+        comparison.latency_ratio = tflite_avg / tf_avg
+        comparison.speedup = tf_avg / tflite_avg
+    if tf_run.model_size_bytes:
+        comparison.size_ratio = tflite_run.model_size_bytes / tf_run.model_size_bytes
+    return comparison
+
+
+def benchmark(model: str, *, tflite: Optional[str] = None, compare_tf: bool = False,
+              progress: Optional[common.Progress] = None, **flags) -> benchmark_pb2.BenchmarkResult:
+    """Benchmark `model` (a .tflite, or any TensorFlow model) with the tools' flags.
+
+    Args:
+      model: a .tflite, frozen .pb/.pbtxt, checkpoint (+graph) directory,
+        .meta, SavedModel directory or Keras file.
+      tflite: a .tflite converted from `model`: run both on the same inputs.
+      compare_tf: convert `model` to a temporary .tflite and run both.
+      progress: called after every run with (phase, runs, seconds).
+      **flags: TFLite benchmark_model flags (num_runs, min_secs, ...) for a
+        .tflite, TF benchmark_model flags (max_num_runs, show_flops, ...) for
+        TensorFlow models; both in a side-by-side run. None values are unset.
+
+    Raises:
+      UsageError: a flag of the wrong tool, a bad flag value, an unknown
+        layer name, or unknown input sizes without --input_layer_shape.
+      InputError: a missing or unreadable model.
+    """
+    flags = {k: v for k, v in flags.items() if v is not None}
+    if not os.path.exists(model):
+        raise InputError(f"{model} does not exist; give a .tflite or a TensorFlow model")
+    source_is_tflite = is_tflite(model)
+    side_by_side = bool(tflite) or compare_tf
+    if side_by_side and source_is_tflite:
+        raise UsageError(f"{model} is already a .tflite; side by side needs the TensorFlow model "
+                         "it came from as MODEL")
+    if tflite and compare_tf:
+        raise UsageError("give either --tflite OUT.tflite or --compare_tf, not both")
+    if tflite and not is_tflite(tflite):
+        raise InputError(f"{tflite} is not a .tflite flatbuffer; give the converted model to --tflite")
+    tflite_flags, tf_flags = _split_flags(flags, want_tflite=source_is_tflite or side_by_side,
+                                          want_tf=not source_is_tflite)
+    result = benchmark_pb2.BenchmarkResult()
+    if source_is_tflite:
+        run = tflite_bench.run(model, tflite_flags, progress=progress)
+        run.parameters.update(_parameters(tflite_flags))
+        result.runs.append(run)
+        return result
+
+    if not side_by_side:
+        result.runs.append(_tf_run(model, tf_flags, None, progress))
+        return result
+    with tempfile.TemporaryDirectory(prefix="tflite-tools-benchmark-") as directory:
+        tflite_path = tflite or _convert_on_the_fly(model, directory, tf_flags)
+        # The layer flags name the TF inputs; the .tflite gets the same values.
+        tflite_flags.input_layer = ""
+        interpreter = tflite_bench.make_interpreter(tflite_path, tflite_flags)
+        values = tflite_bench.make_inputs(interpreter, tflite_flags)
+        del interpreter
+        tf_run = _tf_run(model, tf_flags, values, progress)
+        tflite_run = tflite_bench.run(tflite_path, tflite_flags, inputs=values, progress=progress)
+        tflite_run.parameters.update(_parameters(tflite_flags))
+        if not tflite:
+            tflite_run.model_path = f"{model} (converted on the fly)"
+    result.runs.extend([tf_run, tflite_run])
+    result.comparison.CopyFrom(_compare(tf_run, tflite_run))
+    return result
+
+
+def _tf_run(model, tf_flags, values, progress) -> benchmark_pb2.BenchmarkRun:
+    run = tf_bench.run(model, tf_flags, inputs=values, progress=progress)
+    run.parameters.update(_parameters(tf_flags))
+    if tf_flags.show_flops and not run.error:
+        run.flops_text = human_readable_num(run.flops)
+        if run.inference_avg_us > 0:
+            run.flops_per_second_text = human_readable_num(int(run.flops / (run.inference_avg_us / 1e6)))
+    return run
+
+
+# --- text output ------------------------------------------------------------------------------------
+
+def _stat_line(stat: benchmark_pb2.Stat) -> str:
+    line = format_stat(stat)
+    # Percentiles are our addition, appended so the TF tools' regexes still match.
+    return line if stat.count < 2 or stat.min == stat.max else f"{line} {format_percentiles(stat)}"
+
+
+def _memory_lines(memory: benchmark_pb2.Memory) -> list[str]:
+    return [
+        "Note: as the benchmark tool itself affects memory footprint, the following is only "
+        "APPROXIMATE to the actual memory footprint of the model at runtime. Take the information "
+        "at your discretion.",
+        f"Memory footprint delta from the start of the tool (MB): init={format_g(memory.init_mb)} "
+        f"overall={format_g(memory.overall_mb)}",
+        f"RSS growth during the benchmark (MB): {format_g(memory.rss_growth_mb)}",
+    ]
+
+
+def _tflite_text(run: benchmark_pb2.BenchmarkRun) -> list[str]:
+    p = run.parameters
+    lines = [
+        f"Graph: [{run.model_path}]",
+        f"Engine: [{run.engine}]",
+        f"Num threads: [{run.num_threads}]",
+        f"The input model file size (MB): {format_g(run.model_size_bytes / 1e6)}",
+        f"Initialized session in {format_g(run.init_us / 1e3)}ms.",
+        f"Running benchmark for at least {p.get('warmup_runs', '1')} iterations and at least "
+        f"{format_g(float(p.get('warmup_min_secs', 0.5)))} seconds but terminate if exceeding "
+        f"{format_g(float(p.get('max_secs', 150)))} seconds.",
+        _stat_line(run.warmup), "",
+        f"Running benchmark for at least {p.get('num_runs', '50')} iterations and at least "
+        f"{format_g(float(p.get('min_secs', 1)))} seconds but terminate if exceeding "
+        f"{format_g(float(p.get('max_secs', 150)))} seconds.",
+        _stat_line(run.inference), "",
+        f"Inference timings in us: Init: {run.init_us}, First inference: {run.first_inference_us}, "
+        f"Warmup (avg): {format_g(run.warmup_avg_us) if run.warmup.count else 'nan'}, "
+        f"Inference (avg): {format_g(run.inference_avg_us)}",
+    ]
+    return lines + _memory_lines(run.memory)
+
+
+def _tf_text(run: benchmark_pb2.BenchmarkRun) -> list[str]:
+    p = run.parameters
+    lines = [
+        f"Graph: [{run.model_path}]",
+        f"Engine: [{run.engine}]",
+        f"Input layers: [{','.join(run.input_layers)}]",
+        f"Output layers: [{','.join(run.output_layers)}]",
+        f"Num runs: [{p.get('max_num_runs', '1000')}]",
+        f"Num threads: [{run.num_threads}]",
+        f"Warmup runs: [{p.get('warmup_runs', '1')}]",
+        f"Model size (bytes): {run.model_size_bytes}",
+        f"Initialized session in {format_g(run.init_us / 1e6)}s",
+    ]
+    if run.warmup.count:
+        lines += [f"Running benchmark for max {p.get('warmup_runs', '1')} iterations, max -1 seconds "
+                  "without detailed stat logging, with -1s sleep between inferences",
+                  _stat_line(run.warmup), ""]
+    lines += [
+        f"Running benchmark for max {p.get('max_num_runs', '1000')} iterations, max "
+        f"{format_g(float(p.get('max_time', 10)))} seconds without detailed stat logging, with "
+        f"{format_g(float(p.get('inference_delay', -1)))}s sleep between inferences",
+        _stat_line(run.inference), "",
+        f"Average inference timings in us: Warmup: {int(run.warmup_avg_us)}, "
+        f"no stats: {int(run.inference_avg_us)}",
+    ]
+    if run.flops_text:
+        lines += [f"FLOPs estimate: {run.flops_text}", f"FLOPs/second: {run.flops_per_second_text}"]
+    if run.error:
+        lines.append(run.error)
+    return lines + _memory_lines(run.memory)
+
+
+def _comparison_text(result: benchmark_pb2.BenchmarkResult) -> list[str]:
+    tf_run, tflite_run = result.runs[0], result.runs[1]
+    c = result.comparison
+    return [
+        "Side by side (same inputs):",
+        f"  latency avg (us): tensorflow={format_g(tf_run.inference.avg)} "
+        f"tflite={format_g(tflite_run.inference.avg)} tflite/tensorflow={c.latency_ratio:.3f} "
+        f"speedup={c.speedup:.2f}x",
+        f"  latency p50 (us): tensorflow={tf_run.inference.p50} tflite={tflite_run.inference.p50}",
+        f"  model size (bytes): tensorflow={tf_run.model_size_bytes} "
+        f"tflite={tflite_run.model_size_bytes} tflite/tensorflow={c.size_ratio:.3f}",
+    ]
+
+
+def format_text(result: benchmark_pb2.BenchmarkResult) -> str:
+    """The TF tools' summary lines for each run, then the side-by-side figures."""
+    blocks = []
+    for run in result.runs:
+        lines = _tflite_text(run) if run.runtime == "tflite" else _tf_text(run)
+        blocks.append("\n".join(lines))
+    if len(result.runs) == 2:
+        blocks.append("\n".join(_comparison_text(result)))
+    return "\n\n".join(blocks) + "\n"

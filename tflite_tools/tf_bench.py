@@ -1,0 +1,323 @@
+"""Benchmark a TensorFlow graph like TF's benchmark_model (tensorflow/tools/benchmark).
+
+`run(path, TfFlags(...)) -> benchmark_pb2.BenchmarkRun`. The sequence is the
+tool's: create the session (init time), `warmup_runs` runs, sleep
+`inter_benchmark_delay`, then up to `max_num_runs` runs until the summed
+inference time passes `max_time` (`max_num_runs <= 0`: until max_time;
+`max_time <= 0`: no time limit). Inputs are zeros, with the first values set
+from `--input_layer_values`. `show_flops` estimates FLOPs of Conv2D, MatMul,
+DepthwiseConv2dNative (and their quantized forms) from shapes seen in a run.
+
+Unlike the C++ tool, unset `--input_layer`, `--input_layer_type`,
+`--input_layer_shape` and `--output_layer` default to what the graph says
+(its Placeholders and its unconsumed nodes), and SavedModels run through their
+serving signature. The detailed-stats phase (FULL_TRACE tables) is not run.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+import time
+from typing import Mapping, Optional
+
+import numpy as np
+
+from tflite_tools import _bench_common as common
+from tflite_tools import dtypes
+from tflite_tools._stat import Stat
+from tflite_tools._tf import tensorflow
+from tflite_tools.errors import InputError, UsageError, unknown_name_error
+from tflite_tools.proto import benchmark_pb2
+
+# Ops the C++ tool counts FLOPs for (CalculateFlops).
+_CONV_OPS = ("Conv2D", "QuantizedConv2D")
+_MATMUL_OPS = ("MatMul", "QuantizedMatMul")
+_DEPTHWISE_OPS = ("DepthwiseConv2dNative",)
+
+
+@dataclasses.dataclass
+class TfFlags:
+    """TF benchmark_model's flags. Empty layer flags mean "what the graph says"."""
+
+    input_layer: str = ""
+    input_layer_type: str = ""
+    input_layer_shape: str = ""
+    input_layer_values: str = ""
+    output_layer: str = ""
+    max_num_runs: int = 1000
+    max_time: float = 10.0
+    warmup_runs: int = 1
+    num_threads: int = -1
+    show_flops: bool = False
+    inference_delay: float = -1.0
+    inter_benchmark_delay: float = -1.0
+
+    def validate(self) -> None:
+        if self.warmup_runs < 0:
+            raise UsageError(f"--warmup_runs={self.warmup_runs} is negative; give 0 or more")
+        common.check_non_negative(max_time=self.max_time)
+        if self.max_num_runs <= 0 and self.max_time <= 0:
+            raise UsageError(f"--max_num_runs={self.max_num_runs} with --max_time={self.max_time} "
+                             "would never stop; give --max_num_runs >= 1 or --max_time > 0")
+
+
+@dataclasses.dataclass
+class _Layer:
+    """One fed input: the name the runner knows it by, numpy dtype name and shape."""
+
+    name: str
+    dtype: str
+    shape: list[int]
+
+
+_GRAPH_FORMATS = ("FROZEN_GRAPH", "GRAPH_DEF", "CHECKPOINT", "META_GRAPH")
+# Unconsumed nodes that are bookkeeping, not results (summarize_graph's
+# rule plus what training graphs leave dangling).
+_NOT_OUTPUTS = ("Const", "Assign", "NoOp", "Placeholder", "VariableV2", "Variable", "VarHandleOp",
+                "AssignVariableOp", "SaveV2", "RestoreV2", "MergeV2Checkpoints")
+
+
+def _strip(name: str) -> str:
+    return name[:-2] if name.endswith(":0") else name
+
+
+def _node_name(name: str) -> str:
+    return name.lstrip("^").split(":")[0]
+
+
+def _graph_def_of(model):
+    graph_def = model.graph_def
+    if graph_def is None and model.meta_graph is not None:
+        graph_def = model.meta_graph.graph_def
+    return graph_def
+
+
+def _graph_outputs(graph_def) -> list[str]:
+    """Unconsumed nodes, as summarize_graph suggests them, minus saver/variable plumbing."""
+    consumed = {_node_name(i) for node in graph_def.node for i in node.input}
+    return [n.name for n in graph_def.node if n.name not in consumed and n.op not in _NOT_OUTPUTS
+            and not n.name.startswith("save/")]
+
+
+def _check_names(names: list[str], known: list[str], kind: str, flag: str) -> None:
+    for name in names:
+        if _strip(name) not in known and _node_name(name) not in known:
+            raise unknown_name_error(kind, name, known, flag)
+
+
+def _make_runner(model, flags: TfFlags):
+    """(runner, output names): tf_runner's runner, with our flag names in errors."""
+    from tflite_tools import tf_runner  # noqa: PLC0415
+
+    input_names = common.split_names(flags.input_layer)
+    output_names = common.split_names(flags.output_layer)
+    if model.format_name in _GRAPH_FORMATS:
+        graph_def = _graph_def_of(model)
+        nodes = [n.name for n in graph_def.node]
+        _check_names(input_names, nodes, "input layer", "--input_layer")
+        _check_names(output_names, nodes, "output layer", "--output_layer")
+        output_names = output_names or _graph_outputs(graph_def)
+        if not output_names:
+            raise UsageError(f"{model.path} has no unconsumed nodes to fetch; give --output_layer")
+        runner = tf_runner.make_runner(model, input_arrays=input_names or None,
+                                       output_arrays=output_names)
+        return runner, [t.name for t in runner.outputs]
+    runner = tf_runner.make_runner(model)
+    _check_names(input_names, [t.name for t in runner.inputs], "input layer", "--input_layer")
+    _check_names(output_names, [t.name for t in runner.outputs], "output layer", "--output_layer")
+    return runner, [_strip(n) for n in output_names] or [t.name for t in runner.outputs]
+
+
+def _resolve_inputs(runner, flags: TfFlags) -> list[_Layer]:
+    names = [_strip(n) for n in common.split_names(flags.input_layer)] or [t.name for t in runner.inputs]
+    types = common.split_names(flags.input_layer_type)
+    shapes = common.parse_shapes(flags.input_layer_shape)
+    for flag, items in (("--input_layer_type", types), ("--input_layer_shape", shapes)):
+        if items and len(items) != len(names):
+            raise UsageError(f"{flag} has {len(items)} items but there are {len(names)} input layers "
+                             f"({', '.join(names)}); give one per input layer")
+    known = {t.name: t for t in runner.inputs}
+    layers = []
+    for i, name in enumerate(names):
+        tensor = known[name]
+        dtype = tensor.dtype.name
+        if types:
+            try:
+                dtype = dtypes.python_name(dtypes.base_enum(dtypes.enum_from_name(types[i])))
+            except KeyError:
+                raise UsageError(f"--input_layer_type '{types[i]}' is not a TensorFlow type; use "
+                                 "float, int32, uint8, int64, bool, ...") from None
+        shape = list(tensor.shape) if tensor.shape is not None else None
+        if shapes:
+            shape = shapes[i]
+        elif shape is None or any(d is None or d < 0 for d in shape):
+            shown = "of unknown rank" if shape is None else "[" + ",".join(
+                "?" if d is None or d < 0 else str(d) for d in shape) + "]"
+            raise UsageError(f"input layer '{name}' has shape {shown}; give the size to benchmark "
+                             "with --input_layer_shape (one entry per input, ':' between inputs)")
+        layers.append(_Layer(name, dtype, shape))
+    missing = [t.name for t in runner.inputs if t.name not in names]
+    if missing:
+        raise UsageError(f"input layer(s) {', '.join(missing)} are not fed; list every input in "
+                         "--input_layer")
+    return layers
+
+
+def make_inputs(layers: list[_Layer], values: str) -> dict[str, np.ndarray]:
+    """Zeros (empty strings), with the first k elements from --input_layer_values."""
+    entries = values.split(":") if values else []
+    if entries and len(entries) != len(layers):
+        raise UsageError(f"--input_layer_values has {len(entries)} entries but there are "
+                         f"{len(layers)} input layers; give one per input, ':' between inputs")
+    inputs = {}
+    for i, layer in enumerate(layers):
+        array = np.zeros(layer.shape, dtype=object if layer.dtype == "string" else layer.dtype)
+        if layer.dtype == "string":
+            array[...] = b""
+        if entries and entries[i]:
+            if layer.dtype == "string":
+                raise UsageError("--input_layer_values cannot fill string inputs")
+            try:
+                given = np.array([float(v) for v in entries[i].split(",")]).astype(array.dtype)
+            except ValueError:
+                raise UsageError(f"--input_layer_values entry '{entries[i]}' is not a comma "
+                                 "separated list of numbers") from None
+            if given.size > array.size:
+                raise UsageError(f"--input_layer_values gives {given.size} values for input "
+                                 f"'{layer.name}' of {array.size} elements")
+            array.reshape(-1)[: given.size] = given
+        inputs[layer.name] = array
+    return inputs
+
+
+def time_multiple_runs(invoke, num_runs: int, max_time: float, delay: float, phase: str,
+                       progress: Optional[common.Progress]) -> Stat:
+    """TimeMultipleRuns: up to num_runs (<= 0: unbounded) until the summed run time passes max_time."""
+    stat = Stat()
+    clock = time.perf_counter_ns
+    start = clock()
+    total_us = 0
+    runs = 0
+    while num_runs <= 0 or runs < num_runs:
+        begin = clock()
+        invoke()
+        elapsed_us = (clock() - begin) // 1000
+        stat.update(elapsed_us)
+        total_us += elapsed_us
+        runs += 1
+        if progress is not None:
+            progress(phase, runs, (clock() - start) / 1e9)
+        if max_time > 0 and total_us / 1e6 > max_time:
+            break
+        common.sleep(delay)
+    return stat
+
+
+def estimate_flops(model, feeds: dict) -> int:
+    """CalculateFlops: Conv2D/MatMul/DepthwiseConv2dNative FLOPs of the top-level
+    graph nodes, with shapes from one run on `feeds` (graph sources only)."""
+    from tflite_tools import tf_runner  # noqa: PLC0415
+
+    graph_def = _graph_def_of(model)
+    if graph_def is None:
+        raise UsageError(f"--show_flops needs a graph; {model.path} is a {model.format_name}, "
+                         "freeze or convert it to a GraphDef first")
+    nodes = [n for n in graph_def.node if n.op in _CONV_OPS + _MATMUL_OPS + _DEPTHWISE_OPS]
+    if not nodes:
+        return 0
+    wanted = sorted({_strip(i) for n in nodes for i in n.input[:2]} | {n.name for n in nodes})
+    runner = tf_runner.make_runner(model, input_arrays=list(feeds), output_arrays=wanted)
+    try:
+        shapes = {name: np.shape(value) for name, value in runner(feeds).items()}
+    finally:
+        runner.close()
+    total = 0
+    for node in nodes:
+        out_elems = int(np.prod(shapes[node.name], dtype=np.int64))
+        if node.op in _MATMUL_OPS:
+            a_shape = shapes[_strip(node.input[0])]
+            k = a_shape[0] if node.attr["transpose_a"].b else a_shape[1]
+            total += k * out_elems * 2
+        else:
+            filter_shape = shapes[_strip(node.input[1])]
+            per_output = filter_shape[0] * filter_shape[1] * 2
+            total += out_elems * per_output * (filter_shape[2] if node.op in _CONV_OPS else 1)
+    return int(total)
+
+
+def model_size(path: str) -> int:
+    """Bytes of the file, or of every file under a SavedModel directory."""
+    if os.path.isfile(path):
+        return os.path.getsize(path)
+    return sum(os.path.getsize(os.path.join(root, f)) for root, _, files in os.walk(path) for f in files)
+
+
+def run(path: str, flags: Optional[TfFlags] = None, *,
+        inputs: Optional[Mapping[str, np.ndarray]] = None,
+        progress: Optional[common.Progress] = None) -> benchmark_pb2.BenchmarkRun:
+    """Benchmark the TensorFlow model at `path` (any kind tflite_tools.tf_runner runs).
+
+    Args:
+      inputs: values by input layer name to use instead of zeros (side by side).
+      progress: called after every run (see _bench_common.Progress).
+    Raises:
+      UsageError for bad flag values, unknown layer names or unknown shapes;
+      InputError for a path that is not a runnable TensorFlow model.
+    """
+    from tflite_tools import tf_runner  # noqa: PLC0415
+
+    flags = flags or TfFlags()
+    flags.validate()
+    if not os.path.exists(path):
+        raise InputError(f"{path} does not exist; give a TensorFlow model (frozen graph, "
+                         "checkpoint directory, SavedModel, Keras file)")
+    tf = tensorflow()
+    model = tf_runner.load(path)
+    memory = common.MemoryProbe.start()
+    started = time.perf_counter_ns()
+    runner, output_names = _make_runner(model, flags)
+    init_us = (time.perf_counter_ns() - started) // 1000
+    memory.mark_init()
+
+    layers = _resolve_inputs(runner, flags)
+    values = make_inputs(layers, flags.input_layer_values)
+    if inputs is not None:
+        for name, value in common.match_inputs(inputs, list(values)).items():
+            if tuple(value.shape) != values[name].shape:
+                raise UsageError(f"the .tflite input for '{name}' has shape {list(value.shape)} but "
+                                 f"TensorFlow's is {list(values[name].shape)}; give both the same "
+                                 "--input_layer_shape")
+            values[name] = np.asarray(value, dtype=values[name].dtype)
+
+    def invoke():
+        runner(values)
+
+    try:
+        warmup = time_multiple_runs(invoke, flags.warmup_runs, -1.0, 0.0, "warmup", progress) \
+            if flags.warmup_runs > 0 else Stat()
+        common.sleep(flags.inter_benchmark_delay)
+        inference = time_multiple_runs(invoke, flags.max_num_runs, flags.max_time,
+                                       flags.inference_delay, "inference", progress)
+    except tf.errors.OpError as exc:
+        raise UsageError(f"TensorFlow failed to run the model: {exc.message.splitlines()[0]}; "
+                         "check the input layers, types and shapes") from None
+    finally:
+        runner.close()
+
+    result = benchmark_pb2.BenchmarkRun(
+        runtime="tensorflow", model_path=path, model_size_bytes=model_size(path), init_us=init_us,
+        warmup=warmup.to_proto(), inference=inference.to_proto(), num_threads=flags.num_threads,
+        engine=f"tensorflow {tf.__version__} ({runner.kind})", input_layers=[l.name for l in layers],
+        output_layers=output_names)
+    # The C++ tool divides int64 totals: its averages are whole microseconds.
+    result.first_inference_us = warmup.samples[0] if warmup.count else inference.samples[0]
+    result.warmup_avg_us = warmup.sum // warmup.count if warmup.count else 0
+    result.inference_avg_us = inference.sum // inference.count
+    if flags.show_flops:
+        try:
+            result.flops = estimate_flops(model, values)
+        except tf.errors.OpError as exc:
+            result.error = f"FLOPs estimate failed: {exc.message.splitlines()[0]}"
+    result.memory.CopyFrom(memory.finish())
+    return result

@@ -48,10 +48,12 @@ _S = verification_pb2.VerificationStatus
 FLOAT_ATOL = 1e-5
 FLOAT_RTOL = 1e-4
 # Quantized models: minimum signal-to-noise ratio of the TFLite output
-# against TensorFlow's. 8-bit activations carry ~48 dB of range but lose
-# some per layer; 20 dB (noise power 1% of signal) still flags wrong
-# weights or scales, which land near 0 dB. float16 weights keep ~11 bits.
-MIN_SNR_DB = {"float16": 40.0, "dynamic": 20.0, "int8": 20.0, "int16x8": 30.0}
+# against TensorFlow's. Every integer mode keeps int8 weights, and they
+# dominate the error: bench/bench_quantize.py measures 38-42 dB for a small
+# CNN in dynamic, int8 and int16x8 modes, while wrong weights or scales land
+# near 0 dB. 20 dB (noise power 1% of the signal) leaves room for deeper
+# models. float16 weights keep ~11 bits (68 dB measured): 40 dB.
+MIN_SNR_DB = {"float16": 40.0, "dynamic": 20.0, "int8": 20.0, "int16x8": 20.0}
 # Minimum fraction of positions whose argmax over the last axis agrees.
 MIN_AGREEMENT = 0.9
 # SNR reported for identical outputs (zero noise), to keep JSON finite.

@@ -1,0 +1,299 @@
+"""`tflite-tools summarize` against TensorFlow's real summarize_graph output.
+
+The goldens in shared/fixtures/tf_tools/ are summarize_graph's stdout (TF
+2.21), captured inside each case directory; the CLI runs in the same place
+and must print the same bytes. Tensor value text is cross-checked against
+TensorFlow's own C++ `Tensor::SummarizeValue` (through an Assert op).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import re
+import subprocess
+import sys
+
+import pytest
+
+from tflite_tools import dtypes
+from tflite_tools._human_number import human_readable_num
+from tflite_tools._libstdcxx_sort import std_sort
+from tflite_tools._tensor_text import tensor_debug_string
+from tflite_tools.cli import main
+from tflite_tools.proto import tf_graph_pb2
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+FIXTURES = os.path.join(REPO, "..", "shared", "fixtures", "tf_tools")
+
+
+def _cases():
+    return sorted(d for d in os.listdir(FIXTURES) if os.path.isdir(os.path.join(FIXTURES, d)))
+
+
+def _case(name):
+    directory = os.path.join(FIXTURES, name)
+    with open(os.path.join(directory, "case.json")) as f:
+        meta = json.load(f)
+    return directory, meta
+
+
+def _golden(directory, filename):
+    with open(os.path.join(directory, filename), "rb") as f:
+        return f.read().decode("utf-8")
+
+
+def _run(argv, cwd, monkeypatch):
+    monkeypatch.chdir(cwd)
+    out, err = io.StringIO(), io.StringIO()
+    code = main(argv, stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _golden_runs():
+    for name in _cases():
+        directory, meta = _case(name)
+        for key, golden in (("summarize_graph", "summarize_graph.txt"),
+                            ("summarize_graph_print_structure", "summarize_graph.print_structure.txt")):
+            if key in meta:
+                yield pytest.param(name, meta[key]["argv"][1:], golden, meta[key]["exit_code"],
+                                   id=f"{name}-{key}")
+
+
+@pytest.mark.parametrize("case,tool_args,golden,tool_exit", list(_golden_runs()))
+def test_stdout_matches_summarize_graph_byte_for_byte(case, tool_args, golden, tool_exit, monkeypatch):
+    directory, _ = _case(case)
+    code, out, err = _run(["summarize", *tool_args], directory, monkeypatch)
+    assert out == _golden(directory, golden)
+    if tool_exit == 0:
+        assert (code, err) == (0, "")
+    else:
+        # summarize_graph exits 255 after printing part of the summary; we exit 2
+        # with one sentence on stderr.
+        assert code == 2
+        assert err.count("\n") == 1 and err.startswith("tflite-tools summarize: error: ")
+        assert "Traceback" not in err
+
+
+def test_invalid_input_case_names_the_missing_node(monkeypatch):
+    directory, meta = _case("15_invalid_input")
+    code, out, err = _run(["summarize", "--in_graph=graph.pb"], directory, monkeypatch)
+    assert code == 2
+    assert out.endswith("Invalid input missing_node for node output\n")
+    assert "'missing_node'" in err and "'output'" in err
+    assert meta["summarize_graph"]["errors"] == ["Invalid graph with inputs referring to nonexistent nodes"]
+
+
+@pytest.mark.parametrize("args", [
+    ["--in_graph", "graph.pb", "--print_structure"],
+    ["--in_graph=graph.pb", "--print_structure=true"],
+    ["--print_structure", "--in_graph=graph.pb"],
+])
+def test_flag_spellings_with_structure(args, monkeypatch):
+    directory, _ = _case("01_small_cnn_frozen")
+    code, out, _ = _run(["summarize", *args], directory, monkeypatch)
+    assert code == 0
+    assert out == _golden(directory, "summarize_graph.print_structure.txt")
+
+
+@pytest.mark.parametrize("args", [["--in_graph", "graph.pb"], ["--in_graph=graph.pb", "--print_structure=false"]])
+def test_flag_spellings_without_structure(args, monkeypatch):
+    directory, _ = _case("01_small_cnn_frozen")
+    code, out, _ = _run(["summarize", *args], directory, monkeypatch)
+    assert code == 0
+    assert out == _golden(directory, "summarize_graph.txt")
+
+
+def test_text_graph_gives_the_same_summary_as_binary(monkeypatch):
+    directory, _ = _case("03_resource_variables")
+    _, from_text, _ = _run(["summarize", "--in_graph=graph.pbtxt"], directory, monkeypatch)
+    assert from_text == _golden(directory, "summarize_graph.txt").replace("--graph=graph.pb ", "--graph=graph.pbtxt ")
+
+
+def test_json_carries_every_field_in_printed_order(monkeypatch):
+    directory, _ = _case("02_unfrozen_variables")
+    code, out, _ = _run(["summarize", "--in_graph=graph.pb", "--format", "json"], directory, monkeypatch)
+    assert code == 0
+    data = json.loads(out)
+    assert [v["name"] for v in data["variables"]] == ["conv_w", "conv_b", "fc_w", "fc_b"]
+    assert data["variables"][2] == {"name": "fc_w", "type": "float", "type_enum": 1, "shape": "[6272,10]"}
+    assert data["const_parameters"] == 47 and data["control_edges"] == 9
+    assert data["devices"] == [{"device": "/device:CPU:0", "count": 3}]
+    assert data["op_counts"][0] == {"op": "Const", "count": 14}
+    assert data["decode_failures"] == ["conv_w", "conv_b", "fc_w", "fc_b"]  # TF's stderr warnings
+    assert data["benchmark_hint"]["input_layer_shape"] == "1,28,28,1:3,3,1,8:8:6272,10:10"
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["summarize"], "--in_graph is required"),
+    (["summarize", "--in_graph=missing.pb"], "cannot read graph file 'missing.pb'"),
+    (["summarize", "--in_graph=case.json"], "neither a binary nor a text GraphDef"),
+    (["summarize", "--in_graph=graph.pb", "--print_structure=maybe"], "expected true or false"),
+])
+def test_bad_input_is_one_clear_sentence_and_exit_2(argv, needle, monkeypatch):
+    directory, _ = _case("01_small_cnn_frozen")
+    code, out, err = _run(argv, directory, monkeypatch)
+    assert code == 2
+    assert out == ""
+    assert needle in err and "Traceback" not in err
+
+
+def test_cycle_fails_print_structure_after_the_summary(tmp_path, monkeypatch):
+    graph = tf_graph_pb2.GraphDef()
+    graph.node.add(name="x", op="Placeholder")
+    graph.node.add(name="a", op="Add", input=["x", "b"])
+    graph.node.add(name="b", op="Identity", input=["a"])
+    (tmp_path / "cycle.pb").write_bytes(graph.SerializeToString())
+    _, plain, _ = _run(["summarize", "--in_graph=cycle.pb"], tmp_path, monkeypatch)
+    code, out, err = _run(["summarize", "--in_graph=cycle.pb", "--print_structure"], tmp_path, monkeypatch)
+    assert code == 2
+    assert out == plain  # summarize_graph prints everything but the structure, then fails
+    assert "2 nodes in a cycle" in err
+
+
+def test_summarize_never_imports_tensorflow():
+    directory, _ = _case("12_while_loop")
+    script = ("import io, sys; from tflite_tools.cli import main; "
+              "code = main(['summarize', '--in_graph=graph.pb', '--print_structure'], stdout=io.StringIO()); "
+              "assert code == 0, code; "
+              "assert 'tensorflow' not in sys.modules, 'tensorflow was imported'; print('ok')")
+    result = subprocess.run([sys.executable, "-c", script], cwd=directory, capture_output=True,
+                            text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == "ok\n"
+
+
+def test_console_script_prints_the_golden(tmp_path):
+    directory, _ = _case("14_device_placement")
+    script = os.path.join(os.path.dirname(sys.executable), "tflite-tools")
+    result = subprocess.run([script, "summarize", "--in_graph=graph.pb"], cwd=directory,
+                            capture_output=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.decode() == _golden(directory, "summarize_graph.txt")
+
+
+@pytest.mark.parametrize("value,text", [
+    (0, "0"), (999, "999"), (1000, "1.00k"), (1500, "1.50k"), (999994, "999.99k"),
+    (999995, "1000.00k"), (1000000, "1.00M"), (4250000, "4.25M"), (23853946, "23.85M"),
+    (999999999, "1000.00M"), (1234567890, "1.23B"), (3456789012345, "3.46T"),
+    (999999999999999, "1000.00T"), (10**15, "1E+15"), (-1500, "-1.50k"),
+])
+def test_human_readable_num(value, text):
+    assert human_readable_num(value) == text
+
+
+def test_std_sort_matches_gcc_on_twenty_ops():
+    # g++ 12's std::sort output for this input (tf-tools-formats.md §1.6).
+    counts = {"BiasAdd": 53, "Softmax": 53, "AvgPool": 27, "Pad": 27, "MatMul": 27, "Mean": 13,
+              "Placeholder": 8, "Sub": 4, "MaxPool": 4, "FusedBatchNorm": 4, "Const": 4,
+              "DepthwiseConv2dNative": 2, "Concat": 2, "Squeeze": 2, "Identity": 1, "Mul": 1,
+              "ConcatV2": 1, "Relu6": 1, "StridedSlice": 1, "Add": 1}
+    items = sorted(counts.items())
+    std_sort(items, lambda a, b: a[1] > b[1])
+    assert ", ".join(f"{c} {op}" for op, c in items) == (
+        "53 BiasAdd, 53 Softmax, 27 AvgPool, 27 Pad, 27 MatMul, 13 Mean, 8 Placeholder, 4 Sub, "
+        "4 MaxPool, 4 FusedBatchNorm, 4 Const, 2 DepthwiseConv2dNative, 2 Concat, 2 Squeeze, "
+        "1 Identity, 1 Mul, 1 ConcatV2, 1 Relu6, 1 StridedSlice, 1 Add")
+
+
+def test_std_sort_small_inputs_are_stable():
+    items = [(name, 1) for name in "abcdefghijklmnop"]  # 16: insertion sort only
+    std_sort(items, lambda a, b: a[1] > b[1])
+    assert [n for n, _ in items] == list("abcdefghijklmnop")
+
+
+# --- Tensor::DebugString against TensorFlow's C++ ----------------------------
+
+def _tensor_protos():
+    """TensorProtos covering dtypes, ranks, splats and defaults, as TF serializes them."""
+    import numpy as np
+    import tensorflow as tf
+    from tensorflow.core.framework import tensor_pb2
+
+    rng = np.random.default_rng(7)
+    arrays = [
+        np.float32(1.5), rng.standard_normal((2, 3)).astype(np.float32), np.zeros((0,), np.float32),
+        np.zeros((2, 0, 3), np.int32), rng.standard_normal((3, 1, 2)).astype(np.float64),
+        np.array([1, -2, 3, 4], np.int8), np.array([[True, False], [True, True]]),
+        np.array([b"a\nb", b"x'\"\\", b"\x01\x7fz"]), np.array([1.5, -2.25, 6e4], np.float16),
+        np.arange(10, dtype=np.uint16).reshape(2, 5), np.array([2**40, -5], np.int64),
+        np.array([2**63 + 5], np.uint64), np.array([1 + 2j, 3j], np.complex64),
+        np.array([[np.inf, -np.inf, np.nan, 1e-30]], np.float32), np.array([0.1, 1 / 3], np.float64),
+    ]
+    # Normal (not subnormal) float32s across the exponent range: TF's kernels
+    # flush subnormals to zero, so only normal values compare like for like.
+    mags = np.float32(10.0) ** rng.integers(-37, 38, 60).astype(np.float32)
+    floats = (rng.standard_normal(60).astype(np.float32) * mags).astype(np.float32)
+    arrays += [floats[i:i + 3] for i in range(0, 60, 3)]
+    protos = [tf.make_tensor_proto(a) for a in arrays]
+
+    def typed(dtype, dims, **values):
+        proto = tensor_pb2.TensorProto(dtype=dtype, **values)
+        for size in dims:
+            proto.tensor_shape.dim.add(size=size)
+        return proto
+
+    protos += [
+        typed(1, [2, 2], float_val=[1.0, 2.0]),         # splat: the last value repeats
+        typed(3, [5]),                                  # no values: T()
+        typed(4, [4], int_val=[300, -1]),                # uint8 wrap-around
+        typed(14, [2], half_val=[0x3FC0]),               # bfloat16 1.5, splat
+        typed(7, [2], string_val=[b"hi"]),
+        typed(1, [1024, 2048], float_val=[0.5]),         # big splat, values never expanded
+    ]
+    return protos
+
+
+def _tf_summarize_value(tf, proto):
+    """TensorFlow's SummarizeValue(3) (print_v2 off) of `proto`, via an Assert."""
+    graph_def = tf.compat.v1.GraphDef()
+    const = graph_def.node.add(name="c", op="Const")
+    const.attr["value"].tensor.CopyFrom(proto)
+    const.attr["dtype"].type = proto.dtype
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.graph_util.import_graph_def(graph_def, name="")
+        check = tf.debugging.Assert(False, [graph.get_tensor_by_name("c:0")], summarize=3)
+        with tf.compat.v1.Session() as session:
+            with pytest.raises(tf.errors.InvalidArgumentError) as failure:
+                session.run(check)
+    return re.search(r"assertion failed: \[(.*)\]\n\t \[\[", failure.value.message, re.S).group(1)
+
+
+def test_tensor_debug_string_matches_tensorflow():
+    import tensorflow as tf
+
+    mismatches = []
+    for proto in _tensor_protos():
+        ours = tensor_debug_string(tf_graph_pb2.TensorProto.FromString(proto.SerializeToString()))
+        shape = "[" + ",".join(str(d.size) for d in proto.tensor_shape.dim) + "]"
+        head = f"Tensor<type: {dtypes.type_string(proto.dtype)} shape: {shape} values: "
+        assert ours.startswith(head) and ours.endswith(">"), ours
+        values = ours[len(head):-1]
+        expected = _tf_summarize_value(tf, proto)
+        if values != expected:
+            mismatches.append((str(proto)[:200], values, expected))
+    assert not mismatches
+
+
+def test_dtype_names_match_tensorflow():
+    import tensorflow as tf
+
+    for enum in range(1, 34):
+        dtype = tf.dtypes.as_dtype(enum)
+        assert dtypes.python_name(enum) == dtype.name
+        assert dtypes.python_name(enum + 100) == dtype._as_ref.name
+        assert dtypes.enum_from_name(dtype.name) == enum
+    assert [dtypes.type_string(e) for e in (0, 1, 2, 7, 19, 101, 119)] == [
+        "INVALID", "float", "double", "string", "half", "float_ref", "half_ref"]
+
+
+@pytest.mark.parametrize("proto,reason", [
+    (tf_graph_pb2.TensorProto(dtype=1, tensor_content=b"\x00" * 7), "content of the wrong size"),
+    (tf_graph_pb2.TensorProto(dtype=101), "ref dtype"),
+    (tf_graph_pb2.TensorProto(dtype=0), "no dtype"),
+])
+def test_tensors_tensorflow_cannot_decode_give_none(proto, reason):
+    proto.tensor_shape.dim.add(size=2)
+    assert tensor_debug_string(proto) is None, reason

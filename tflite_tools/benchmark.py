@@ -86,9 +86,11 @@ def _convert_on_the_fly(source: str, directory: str, tf_flags: tf_bench.TfFlags)
     return output
 
 
-def _compare(tf_run: benchmark_pb2.BenchmarkRun, tflite_run: benchmark_pb2.BenchmarkRun):
-    comparison = benchmark_pb2.Comparison()
+def _compare(tf_run: benchmark_pb2.BenchmarkRun, tflite_run: benchmark_pb2.BenchmarkRun,
+             origin: str) -> benchmark_pb2.Comparison:
     tf_avg, tflite_avg = tf_run.inference.avg, tflite_run.inference.avg
+    comparison = benchmark_pb2.Comparison(tensorflow_avg_us=tf_avg, tflite_avg_us=tflite_avg,
+                                          tflite_origin=origin)
     if tf_avg > 0 and tflite_avg > 0:
         comparison.latency_ratio = tflite_avg / tf_avg
         comparison.speedup = tf_avg / tflite_avg
@@ -153,7 +155,7 @@ def benchmark(model: str, *, tflite: Optional[str] = None, compare_tf: bool = Fa
         if not tflite:
             tflite_run.model_path = f"{model} (converted on the fly)"
     result.runs.extend([tf_run, tflite_run])
-    result.comparison.CopyFrom(_compare(tf_run, tflite_run))
+    result.comparison.CopyFrom(_compare(tf_run, tflite_run, "given" if tflite else "converted"))
     return result
 
 
@@ -191,6 +193,9 @@ def _tflite_text(run: benchmark_pb2.BenchmarkRun) -> list[str]:
     lines = [
         f"Graph: [{run.model_path}]",
         f"Engine: [{run.engine}]",
+        f"Delegates: [{','.join(run.delegates)}]",
+        f"Input layers: [{','.join(run.input_layers)}]",
+        f"Input shapes: [{':'.join(run.input_shapes)}]",
         f"Num threads: [{run.num_threads}]",
         f"The input model file size (MB): {format_g(run.model_size_bytes / 1e6)}",
         f"Initialized session in {format_g(run.init_us / 1e3)}ms.",
@@ -215,6 +220,8 @@ def _tf_text(run: benchmark_pb2.BenchmarkRun) -> list[str]:
         f"Graph: [{run.model_path}]",
         f"Engine: [{run.engine}]",
         f"Input layers: [{','.join(run.input_layers)}]",
+        f"Input shapes: [{':'.join(run.input_shapes)}]",
+        f"Input types: [{','.join(run.input_types)}]",
         f"Output layers: [{','.join(run.output_layers)}]",
         f"Num runs: [{p.get('max_num_runs', '1000')}]",
         f"Num threads: [{run.num_threads}]",

@@ -309,7 +309,8 @@ def run(path: str, flags: Optional[TfFlags] = None, *,
         runtime="tensorflow", model_path=path, model_size_bytes=model_size(path), init_us=init_us,
         warmup=warmup.to_proto(), inference=inference.to_proto(), num_threads=flags.num_threads,
         engine=f"tensorflow {tf.__version__} ({runner.kind})", input_layers=[l.name for l in layers],
-        output_layers=output_names)
+        input_shapes=[",".join(map(str, l.shape)) for l in layers],
+        input_types=[l.dtype for l in layers], output_layers=output_names)
     # The C++ tool divides int64 totals: its averages are whole microseconds.
     result.first_inference_us = warmup.samples[0] if warmup.count else inference.samples[0]
     result.warmup_avg_us = warmup.sum // warmup.count if warmup.count else 0

@@ -219,10 +219,11 @@ def timed_runs(invoke, min_runs: int, min_secs: float, max_secs: float, delay: f
     return stat
 
 
-def _engine(interpreter) -> str:
-    delegated = any(op["op_name"] == "DELEGATE" for op in interpreter._get_ops_details())  # noqa: SLF001
-    version = metadata.version("ai-edge-litert")
-    return f"ai_edge_litert {version} Interpreter" + (" + XNNPACK" if delegated else "")
+def _delegates(interpreter) -> list[str]:
+    # The runtime's only default delegate is XNNPACK; once applied, its
+    # partitions show up as DELEGATE nodes in the execution plan.
+    ops = interpreter._get_ops_details()  # noqa: SLF001 (the only public-enough view of the plan)
+    return ["XNNPACK"] if any(op["op_name"] == "DELEGATE" for op in ops) else []
 
 
 def run(path: str, flags: Optional[TfliteFlags] = None, *,
@@ -247,7 +248,8 @@ def run(path: str, flags: Optional[TfliteFlags] = None, *,
     memory.mark_init()
 
     values = dict(inputs) if inputs is not None else make_inputs(interpreter, flags)
-    for detail in interpreter.get_input_details():
+    details = interpreter.get_input_details()
+    for detail in details:
         interpreter.set_tensor(detail["index"], np.asarray(values[detail["name"]], dtype=detail["dtype"]))
 
     invoke = interpreter.invoke
@@ -259,8 +261,11 @@ def run(path: str, flags: Optional[TfliteFlags] = None, *,
     result = benchmark_pb2.BenchmarkRun(
         runtime="tflite", model_path=path, model_size_bytes=os.path.getsize(path),
         init_us=init_us, warmup=warmup.to_proto(), inference=inference.to_proto(),
-        memory=memory.finish(), num_threads=flags.num_threads, engine=_engine(interpreter),
-        input_layers=_input_names(interpreter),
+        memory=memory.finish(), num_threads=flags.num_threads,
+        engine=f"ai_edge_litert {metadata.version('ai-edge-litert')} Interpreter",
+        delegates=_delegates(interpreter), input_layers=_input_names(interpreter),
+        input_shapes=[",".join(str(d) for d in detail["shape"]) for detail in details],
+        input_types=[np.dtype(detail["dtype"]).name for detail in details],
         output_layers=[d["name"] for d in interpreter.get_output_details()])
     first = warmup if warmup.count else inference
     result.first_inference_us = first.samples[0] if first.count else 0

@@ -1,0 +1,455 @@
+"""`benchmark`: TFLite and TF benchmark_model flags, their loops, the text the
+tools print, FLOPs checked by hand and against TF's own tool, side by side,
+and every bad-input path (exit 2, one sentence)."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import pty
+import select
+import shlex
+import subprocess
+import time
+
+import numpy as np
+import pytest
+
+from tflite_tools import tf_bench, tflite_bench
+from tflite_tools._stat import Stat, format_stat
+from tflite_tools.benchmark import benchmark, format_text
+from tflite_tools.cli import main
+from tflite_tools.proto import benchmark_pb2
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+GOLDENS = os.path.join(REPO, "..", "shared", "fixtures", "tf_tools")
+CLI = os.path.join(REPO, ".venv", "bin", "tflite-tools")
+FAST_TFLITE = ["--num_runs=5", "--min_secs=0", "--warmup_min_secs=0"]
+FAST_TF = ["--max_num_runs=5"]
+
+
+def cli(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["benchmark", *argv], stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def cli_json(*argv) -> dict:
+    code, out, err = cli(*argv, "--format", "json")
+    assert code == 0, err
+    return json.loads(out)
+
+
+# --- Stat lines ---------------------------------------------------------------------------------
+
+def _stat(*values) -> benchmark_pb2.Stat:
+    stat = Stat()
+    for value in values:
+        stat.update(value)
+    return stat.to_proto()
+
+
+def test_stat_lines_match_tf_output_to_stream():
+    assert format_stat(_stat()) == "count=0"
+    assert format_stat(_stat(32608)) == "count=1 curr=32608"
+    assert format_stat(_stat(5, 5, 5)) == "count=3 curr=5(all same)"
+    # mean 93, population variance 3158.67 -> std 56 (truncated)
+    assert format_stat(_stat(172, 46, 61)) == "count=3 first=172 curr=61 min=46 max=172 avg=93 std=56"
+    # avg is ostream's %g: 6 significant digits, exponent from 1e6 up
+    assert "avg=1.04177e+06" in format_stat(_stat(1041770, 1041772))
+    assert "avg=61.85 " in format_stat(_stat(*([46] * 19 + [363])))
+
+
+def test_percentiles_are_nearest_rank():
+    stat = _stat(*range(1, 101))
+    assert (stat.p50, stat.p90, stat.p99) == (50, 90, 99)
+    assert _stat(7).p99 == 7
+
+
+# --- TFLite: runs, time bounds, warmup ----------------------------------------------------------
+
+def test_tflite_num_runs_is_a_minimum_and_warmup_runs_count(tflite_model):
+    data = cli_json(tflite_model.path, "--num_runs=7", "--min_secs=0", "--warmup_runs", "3",
+                    "--warmup_min_secs=0")
+    run = data["runs"][0]
+    assert run["runtime"] == "tflite"
+    assert run["inference"]["count"] == 7
+    assert run["warmup"]["count"] == 3
+    assert run["first_inference_us"] == run["warmup"]["first"]
+    assert run["model_size_bytes"] == os.path.getsize(tflite_model.path)
+    assert run["parameters"]["num_runs"] == "7"
+
+
+def test_tflite_min_secs_keeps_running_past_num_runs(tflite_model):
+    started = time.perf_counter()
+    run = benchmark(tflite_model.path, num_runs=1, min_secs=0.3, warmup_runs=0,
+                    warmup_min_secs=0).runs[0]
+    assert run.inference.count > 1
+    assert time.perf_counter() - started >= 0.3
+
+
+def test_tflite_max_secs_stops_starting_runs(tflite_model):
+    # max_secs=0: the first run starts at t=0 (allowed), no run after it.
+    run = benchmark(tflite_model.path, num_runs=50, min_secs=0, max_secs=0, warmup_min_secs=0).runs[0]
+    assert run.warmup.count == 1
+    assert run.inference.count == 1
+
+
+def test_tflite_warmup_is_time_bounded(tflite_model):
+    run = benchmark(tflite_model.path, num_runs=1, min_secs=0, warmup_runs=1,
+                    warmup_min_secs=0.2).runs[0]
+    assert run.warmup.count > 1
+
+
+def test_tflite_run_delay_sleeps_between_runs(tflite_model):
+    started = time.perf_counter()
+    benchmark(tflite_model.path, num_runs=3, min_secs=0, warmup_runs=0, warmup_min_secs=0,
+              run_delay=0.1)
+    assert time.perf_counter() - started >= 0.3
+
+
+# --- TFLite: input layers ---------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def dynamic_tflite(saved_model_tf2, tmp_path_factory):
+    """The TF2 SavedModel (x: [-1,4]) converted: shape_signature [-1,4]."""
+    from tflite_tools._tf import tensorflow
+
+    converter = tensorflow().lite.TFLiteConverter.from_saved_model(saved_model_tf2.path)
+    path = str(tmp_path_factory.mktemp("dynamic_tflite") / "dynamic.tflite")
+    with open(path, "wb") as f:
+        f.write(converter.convert())
+    return path
+
+
+def test_tflite_input_layer_shape_resizes(dynamic_tflite):
+    interpreter = tflite_bench.make_interpreter(dynamic_tflite, tflite_bench.TfliteFlags())
+    name = interpreter.get_input_details()[0]["name"]
+    data = cli_json(dynamic_tflite, *FAST_TFLITE, f"--input_layer={name}", "--input_layer_shape=3,4")
+    assert data["runs"][0]["input_shapes"] == ["3,4"]
+    assert data["runs"][0]["input_layers"] == [name]
+
+
+def test_tflite_input_layer_value_range(multi_io_tflite):
+    interpreter = tflite_bench.make_interpreter(multi_io_tflite, tflite_bench.TfliteFlags())
+    flags = tflite_bench.TfliteFlags(input_layer_value_range="ids,5,6:image,2,3")
+    values = tflite_bench.make_inputs(interpreter, flags)
+    assert set(np.unique(values["ids"])) <= {5, 6} and values["ids"].dtype == np.int32
+    assert values["image"].min() >= 2 and values["image"].max() <= 3
+    defaults = tflite_bench.make_inputs(interpreter, tflite_bench.TfliteFlags())
+    assert defaults["ids"].min() >= 0 and defaults["ids"].max() <= 99
+    assert np.abs(defaults["image"]).max() <= 0.5
+    code, _, err = cli(multi_io_tflite, *FAST_TFLITE, "--input_layer_value_range=ids,5,6")
+    assert code == 0, err
+
+
+@pytest.fixture(scope="module")
+def multi_io_tflite(multi_io_graph, tmp_path_factory):
+    """multi_io_graph (image float32 [1,4], ids int32 [1,4]) converted."""
+    from tflite_tools._tf import tensorflow
+
+    converter = tensorflow().compat.v1.lite.TFLiteConverter.from_frozen_graph(
+        multi_io_graph.path, multi_io_graph.input_names, multi_io_graph.output_names)
+    path = str(tmp_path_factory.mktemp("multi_io_tflite") / "multi_io.tflite")
+    with open(path, "wb") as f:
+        f.write(converter.convert())
+    return path
+
+
+def test_tflite_input_layer_value_files(multi_io_tflite, tmp_path):
+    ids = tmp_path / "ids.bin"
+    ids.write_bytes(np.array([[1, 2, 3, 4]], np.int32).tobytes())
+    interpreter = tflite_bench.make_interpreter(multi_io_tflite, tflite_bench.TfliteFlags())
+    values = tflite_bench.make_inputs(
+        interpreter, tflite_bench.TfliteFlags(input_layer_value_files=f"ids:{ids}"))
+    assert values["ids"].tolist() == [[1, 2, 3, 4]]
+    code, _, err = cli(multi_io_tflite, *FAST_TFLITE, f"--input_layer_value_files=ids:{ids}")
+    assert code == 0, err
+    short = tmp_path / "short.bin"
+    short.write_bytes(b"\0" * 3)
+    code, _, err = cli(multi_io_tflite, *FAST_TFLITE, f"--input_layer_value_files=ids:{short}")
+    assert code == 2 and "has 3 bytes" in err and "needs 16" in err
+
+
+def test_tflite_num_threads_and_xnnpack(tflite_model):
+    default = cli_json(tflite_model.path, *FAST_TFLITE, "--num_threads=2")["runs"][0]
+    assert default["num_threads"] == 2
+    assert default["delegates"] == ["XNNPACK"]
+    explicit = cli_json(tflite_model.path, *FAST_TFLITE, "--use_xnnpack")["runs"][0]
+    assert explicit["delegates"] == ["XNNPACK"]
+    disabled = cli_json(tflite_model.path, *FAST_TFLITE, "--use_xnnpack=false")["runs"][0]
+    assert "delegates" not in disabled
+
+
+def test_tflite_text_has_the_tools_summary_lines(tflite_model):
+    code, out, err = cli(tflite_model.path, *FAST_TFLITE)
+    assert code == 0, err
+    lines = out.splitlines()
+    assert any(l.startswith("count=5 first=") and " avg=" in l and " std=" in l for l in lines)
+    timing = [l for l in lines if l.startswith("Inference timings in us: Init: ")]
+    assert len(timing) == 1 and ", First inference: " in timing[0] and ", Warmup (avg): " in timing[0]
+    assert ("Running benchmark for at least 5 iterations and at least 0 seconds but terminate "
+            "if exceeding 150 seconds.") in lines
+    assert any(l.startswith("Memory footprint delta from the start of the tool (MB): init=")
+               for l in lines)
+
+
+def test_op_profiling_is_refused_not_faked(tflite_model):
+    code, out, err = cli(tflite_model.path, *FAST_TFLITE, "--enable_op_profiling=true")
+    assert code == 2 and out == ""
+    assert "not available from Python" in err and "Traceback" not in err
+    code, _, _ = cli(tflite_model.path, *FAST_TFLITE, "--enable_op_profiling=false")
+    assert code == 0
+
+
+# --- TensorFlow: runs, time, warmup, values, FLOPs --------------------------------------------
+
+def test_tf_max_num_runs_and_warmup(frozen_graph):
+    run = cli_json(frozen_graph.path, "--max_num_runs=4", "--warmup_runs=2")["runs"][0]
+    assert run["runtime"] == "tensorflow"
+    assert run["inference"]["count"] == 4 and run["warmup"]["count"] == 2
+    assert run["input_layers"] == ["input"] and run["output_layers"] == ["output"]
+    assert run["input_shapes"] == ["1,8,8,3"] and run["input_types"] == ["float32"]
+    # TF's averages are int64 divisions of the summed times
+    assert run["inference_avg_us"] == int(run["inference"]["avg"])
+
+
+def test_tf_max_time_bounds_summed_inference_time(frozen_graph):
+    stat = benchmark(frozen_graph.path, max_num_runs=0, max_time=0.2, warmup_runs=0).runs[0].inference
+    total = stat.avg * stat.count
+    assert stat.count > 1
+    assert total > 0.2e6                    # stops only once the sum passes max_time
+    assert total - stat.curr <= 0.2e6       # ... and right after
+
+
+def test_tf_input_layer_values_fill_the_first_elements():
+    layers = [tf_bench._Layer("a", "float32", [2, 2]), tf_bench._Layer("b", "int32", [3])]
+    values = tf_bench.make_inputs(layers, "1.5,2:7")
+    assert values["a"].tolist() == [[1.5, 2.0], [0.0, 0.0]]
+    assert values["b"].tolist() == [7, 0, 0]
+
+
+def test_tf_input_layer_values_change_the_outputs(multi_io_graph):
+    code, _, err = cli(multi_io_graph.path, *FAST_TF, "--input_layer=image,ids",
+                       "--input_layer_values=1,2,3,4:1,1,1,1")
+    assert code == 0, err
+
+
+@pytest.fixture(scope="module")
+def flops_graph(tmp_path_factory):
+    """x [2,3] @ w [3,4]; transpose_a MatMul; Conv2D and depthwise on [1,5,5,2]."""
+    from tflite_tools._tf import tensorflow
+
+    tf = tensorflow()
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [2, 3], name="x")
+        w = tf.constant(np.ones((3, 4), np.float32))
+        a = tf.constant(np.ones((3, 2), np.float32))
+        mm = tf.matmul(x, w, name="mm")                                  # out [2,4]
+        mm_t = tf.matmul(a, w, transpose_a=True, name="mm_t")           # out [2,4]
+        img = tf.compat.v1.placeholder(tf.float32, [1, 5, 5, 2], name="img")
+        conv = tf.nn.conv2d(img, tf.constant(np.ones((3, 3, 2, 4), np.float32)), 1, "VALID",
+                            name="conv")                                # out [1,3,3,4]
+        depthwise = tf.nn.depthwise_conv2d(img, tf.constant(np.ones((3, 3, 2, 1), np.float32)),
+                                           [1, 1, 1, 1], "VALID", name="dw")  # out [1,3,3,2]
+        tf.identity(tf.reduce_sum(mm) + tf.reduce_sum(mm_t) + tf.reduce_sum(conv)
+                    + tf.reduce_sum(depthwise), name="out")
+    path = str(tmp_path_factory.mktemp("flops") / "flops.pb")
+    with open(path, "wb") as f:
+        f.write(graph.as_graph_def().SerializeToString())
+    return path
+
+
+def test_show_flops_by_hand(flops_graph):
+    # MatMul: k * out_elems * 2 = 3 * 8 * 2 = 48, twice (transpose_a: k = a.dim(0) = 3)
+    # Conv2D: out_elems * kh * kw * in_depth * 2 = 36 * 3 * 3 * 2 * 2 = 1296
+    # DepthwiseConv2dNative: out_elems * kh * kw * 2 = 18 * 3 * 3 * 2 = 324
+    run = benchmark(flops_graph, max_num_runs=2, show_flops=True).runs[0]
+    assert run.flops == 48 + 48 + 1296 + 324
+    assert run.flops_text == "1.72k"
+    code, out, _ = cli(flops_graph, "--max_num_runs=2", "--show_flops")
+    assert code == 0 and "FLOPs estimate: 1.72k" in out.splitlines()
+    assert any(line.startswith("FLOPs/second: ") for line in out.splitlines())
+
+
+def _golden_flops(case: str) -> str:
+    for line in open(os.path.join(GOLDENS, case, "benchmark_model.stderr.txt")):
+        if "FLOPs estimate: " in line:
+            return line.split("FLOPs estimate: ")[1].strip()
+    raise AssertionError(f"no FLOPs line in {case}")
+
+
+@pytest.mark.parametrize("case", ["01_small_cnn_frozen", "04_multi_io", "09_big_params", "13_text_only"])
+def test_flops_match_tf_benchmark_model(case, monkeypatch):
+    """The args TF's tool ran with (max_num_runs lowered) give its FLOPs estimate."""
+    args = open(os.path.join(GOLDENS, case, "benchmark_model.args.txt")).read().split()[1:]
+    args = [a for a in args if not a.startswith("--max_num_runs")] + ["--max_num_runs=3"]
+    monkeypatch.chdir(os.path.join(GOLDENS, case))
+    code, out, err = cli(*args)
+    assert code == 0, err
+    assert f"FLOPs estimate: {_golden_flops(case)}" in out.splitlines()
+
+
+def test_summarize_hint_line_runs_as_is(monkeypatch):
+    case = os.path.join(GOLDENS, "01_small_cnn_frozen")
+    hint = open(os.path.join(case, "summarize_graph.txt")).read().splitlines()[-1]
+    prefix = "bazel run tensorflow/tools/benchmark:benchmark_model -- "
+    assert hint.startswith(prefix)
+    monkeypatch.chdir(case)
+    code, out, err = cli(*shlex.split(hint[len(prefix):]))
+    assert code == 0, err
+    lines = out.splitlines()
+    assert "FLOPs estimate: 238.34k" in lines
+    assert any(l.startswith("count=1000 first=") for l in lines)
+    assert any(l.startswith("Average inference timings in us: Warmup: ") and ", no stats: " in l
+               for l in lines)
+
+
+def test_tf_sources_beyond_frozen_graphs(saved_model_tf2, checkpoint_graph, keras_h5):
+    saved = cli_json(saved_model_tf2.path, *FAST_TF, "--input_layer_shape=2,4")["runs"][0]
+    assert saved["input_layers"] == ["x"] and saved["output_layers"] == ["y"]
+    assert saved["input_shapes"] == ["2,4"] and saved["inference"]["count"] == 5
+    checkpoint = cli_json(checkpoint_graph.path, *FAST_TF, "--output_layer=output")["runs"][0]
+    assert checkpoint["inference"]["count"] == 5
+    keras = cli_json(keras_h5.path, *FAST_TF, "--input_layer_shape=" + ":".join(
+        ",".join(str(d if d > 0 else 1) for d in t.shape) for t in keras_h5.inputs))["runs"][0]
+    assert keras["inference"]["count"] == 5
+
+
+# --- side by side -----------------------------------------------------------------------------
+
+def test_side_by_side_given_tflite(frozen_graph, tflite_model):
+    data = cli_json(frozen_graph.path, "--tflite", tflite_model.path, *FAST_TF, *FAST_TFLITE)
+    tf_run, tflite_run = data["runs"]
+    assert (tf_run["runtime"], tflite_run["runtime"]) == ("tensorflow", "tflite")
+    comparison = data["comparison"]
+    assert comparison["tflite_origin"] == "given"
+    assert comparison["latency_ratio"] == pytest.approx(
+        tflite_run["inference"]["avg"] / tf_run["inference"]["avg"])
+    assert comparison["speedup"] == pytest.approx(1 / comparison["latency_ratio"])
+    assert comparison["size_ratio"] == pytest.approx(
+        os.path.getsize(tflite_model.path) / os.path.getsize(frozen_graph.path))
+    code, out, _ = cli(frozen_graph.path, "--tflite", tflite_model.path, *FAST_TF, *FAST_TFLITE)
+    assert code == 0 and "Side by side (same inputs):" in out
+    assert "Average inference timings in us: Warmup: " in out and "Inference timings in us: Init: " in out
+
+
+def test_side_by_side_feeds_the_same_values(multi_io_graph, multi_io_tflite):
+    """Both models get the .tflite generator's values (ids in 5..6 here): the TF
+    run would fail on a shape mismatch if values were not mapped by name."""
+    result = benchmark(multi_io_graph.path, tflite=multi_io_tflite, max_num_runs=2, num_runs=2,
+                       min_secs=0, warmup_min_secs=0, input_layer_value_range="ids,5,6")
+    assert [r.runtime for r in result.runs] == ["tensorflow", "tflite"]
+    assert result.runs[0].input_layers == ["image", "ids"]
+
+
+# --- errors -----------------------------------------------------------------------------------
+
+def test_unknown_input_shape_names_the_flag(dynamic_batch_graph):
+    code, out, err = cli(dynamic_batch_graph.path, *FAST_TF)
+    assert code == 2 and out == ""
+    assert "--input_layer_shape" in err and "[?,4]" in err and "Traceback" not in err
+    code, _, err = cli(dynamic_batch_graph.path, *FAST_TF, "--input_layer_shape=3,4")
+    assert code == 0, err
+
+
+def test_unknown_layer_names_suggest_the_closest(frozen_graph, tflite_model):
+    code, _, err = cli(frozen_graph.path, *FAST_TF, "--input_layer=inptu")
+    assert code == 2 and "'inptu'" in err and "did you mean input" in err
+    code, _, err = cli(frozen_graph.path, *FAST_TF, "--output_layer=outptu")
+    assert code == 2 and "did you mean output" in err
+    code, _, err = cli(tflite_model.path, *FAST_TFLITE, "--input_layer=inptu")
+    assert code == 2 and "did you mean input" in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--num_runs=0"], "--num_runs=0 must be at least 1"),
+    (["--num_runs", "-3"], "--num_runs=-3 must be at least 1"),
+    (["--min_secs=-1"], "--min_secs=-1.0 is negative"),
+    (["--max_secs=-0.5"], "--max_secs=-0.5 is negative"),
+    (["--warmup_min_secs=-2"], "--warmup_min_secs=-2.0 is negative"),
+    (["--max_num_runs=5"], "--max_num_runs is a TensorFlow benchmark_model flag"),
+    (["--input_layer_shape=1,-1,8,3"], "unknown (-1) size"),
+    (["--input_layer_value_range=input,1"], "is not name,low,high"),
+    (["--use_xnnpack=maybe"], "expected true or false"),
+])
+def test_bad_tflite_flags_exit_2(tflite_model, argv, message):
+    code, out, err = cli(tflite_model.path, *argv)
+    assert code == 2 and out == "", err
+    assert message in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--max_time=-1"], "--max_time=-1.0 is negative"),
+    (["--max_num_runs=0", "--max_time=0"], "would never stop"),
+    (["--num_runs=5"], "--num_runs is a TFLite benchmark_model flag"),
+    (["--input_layer_type=float,int32"], "--input_layer_type has 2 items"),
+    (["--input_layer_type=floot"], "'floot' is not a TensorFlow type"),
+    (["--input_layer_values=1:2"], "--input_layer_values has 2 entries"),
+])
+def test_bad_tf_flags_exit_2(frozen_graph, argv, message):
+    code, out, err = cli(frozen_graph.path, *argv)
+    assert code == 2 and out == "", err
+    assert message in err
+
+
+def test_missing_model_and_bad_tflite(tmp_path, frozen_graph):
+    code, _, err = cli(str(tmp_path / "nope.tflite"))
+    assert code == 2 and "does not exist" in err
+    code, _, err = cli()
+    assert code == 2 and "no model given" in err
+    code, _, err = cli(frozen_graph.path, "--tflite", frozen_graph.path)
+    assert code == 2 and "is not a .tflite" in err
+
+
+# --- progress, subprocess smoke ---------------------------------------------------------------
+
+def test_no_progress_output_when_captured(tflite_model):
+    proc = subprocess.run([CLI, "benchmark", tflite_model.path, "--num_runs=1", "--min_secs=1.3",
+                           "--warmup_min_secs=0", "--format=json"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert json.loads(proc.stdout)["runs"][0]["inference"]["count"] > 1
+    assert "benchmark inference" not in proc.stderr and "\r" not in proc.stderr
+
+
+def test_progress_shown_on_a_terminal(tflite_model):
+    """stderr on a pseudo-terminal: a progress line appears for a 1.5 s phase."""
+    controller, terminal = pty.openpty()
+    proc = subprocess.Popen([CLI, "benchmark", tflite_model.path, "--num_runs=1", "--min_secs=1.5",
+                             "--warmup_min_secs=0", "--format=json"],
+                            stdout=subprocess.PIPE, stderr=terminal, text=True)
+    os.close(terminal)
+    seen = b""
+    while True:
+        ready, _, _ = select.select([controller], [], [], 60)
+        if not ready:
+            break
+        try:
+            chunk = os.read(controller, 4096)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    out, _ = proc.communicate(timeout=60)
+    os.close(controller)
+    assert proc.returncode == 0
+    assert json.loads(out)["runs"][0]["runtime"] == "tflite"
+    assert b"benchmark inference" in seen
+
+
+def test_console_script_smoke(tflite_model):
+    proc = subprocess.run([CLI, "benchmark", "--graph", tflite_model.path, *FAST_TFLITE],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert "Inference timings in us: Init: " in proc.stdout
+    proc = subprocess.run([CLI, "benchmark", tflite_model.path, "--num_runs=0"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 2 and "Traceback" not in proc.stderr
+
+
+def test_format_text_of_an_empty_result_is_harmless():
+    assert format_text(benchmark_pb2.BenchmarkResult()) == "\n"

@@ -174,13 +174,6 @@ def _default_graph_names(model, tflite, input_arrays, output_arrays):
     return input_arrays, output_arrays
 
 
-def _names(tensor: tf_runner.SourceTensor) -> set:
-    names = {tensor.name, *tensor.aliases}
-    if tensor.tensor_name:
-        names.add(_strip(tensor.tensor_name))
-    return names
-
-
 def _compatible(source: tf_runner.SourceTensor, tensor, shape=None) -> bool:
     """Could `tensor` (TfliteTensor) stand for `source`? Same rank and known
     dims (or the given actual `shape`), and the same dtype up to quantization."""
@@ -198,24 +191,29 @@ def _compatible(source: tf_runner.SourceTensor, tensor, shape=None) -> bool:
 
 
 def _match_names(sources, tensors, signature_side) -> dict:
-    """tflite position -> (source position, method) for name and signature matches."""
+    """tflite position -> (source position, method) for name and signature matches.
+
+    In order of trust: the .tflite tensor's name is the source name (or an
+    alias); a signature key of the .tflite is; the name is the graph tensor
+    behind a source signature entry ("serving_default_x:0").
+    """
     matched, used = {}, set()
-    for t in tensors:
-        for s, src in enumerate(sources):
-            if s not in used and _strip(t.name) in _names(src):
-                matched[t.position] = (s, "name")
-                used.add(s)
-                break
     by_index = {t.index: t for t in tensors}
-    for key, index in signature_side.items():
-        t = by_index.get(index)
-        if t is None or t.position in matched:
-            continue
-        for s, src in enumerate(sources):
-            if s not in used and key in _names(src):
-                matched[t.position] = (s, "signature")
-                used.add(s)
-                break
+    keyed = {by_index[index].position: key for key, index in signature_side.items() if index in by_index}
+    passes = (
+        ("name", lambda t, src: _strip(t.name) in (src.name, *src.aliases)),
+        ("signature", lambda t, src: keyed.get(t.position) in (src.name, *src.aliases)),
+        ("name", lambda t, src: bool(src.tensor_name) and _strip(t.name) == _strip(src.tensor_name)),
+    )
+    for method, same in passes:
+        for t in tensors:
+            if t.position in matched:
+                continue
+            for s, src in enumerate(sources):
+                if s not in used and same(t, src):
+                    matched[t.position] = (s, method)
+                    used.add(s)
+                    break
     return matched
 
 

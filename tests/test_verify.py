@@ -1,0 +1,338 @@
+"""verify: TensorFlow and LiteRT on the same inputs, for every source kind.
+
+The .tflite files are made with TensorFlow's own converter (small helpers
+below), so a failure here is verify's, not convert's.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+import artifacts
+from tflite_tools import tf_runner
+from tflite_tools.cli import main
+from tflite_tools.errors import VerificationMismatch
+from tflite_tools.proto import verification_pb2
+from tflite_tools.tflite_runner import TfliteModel
+from tflite_tools.verify import verify
+
+S = verification_pb2.VerificationStatus
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _cli(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["verify", *argv], stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def _json(*argv):
+    code, out, err = _cli(*argv, "--format", "json")
+    return code, json.loads(out) if out else None, err
+
+
+def _write(converter, path) -> str:
+    with open(path, "wb") as handle:
+        handle.write(converter.convert())
+    return str(path)
+
+
+def _frozen_converter(artifact):
+    tf = artifacts.tensorflow()
+    return tf.compat.v1.lite.TFLiteConverter.from_frozen_graph(
+        artifact.path, artifact.input_names, artifact.output_names)
+
+
+def _cnn_samples():
+    rng = np.random.default_rng(3)
+    for _ in range(16):
+        yield [rng.uniform(0, 1, artifacts.CNN_INPUT_SHAPE).astype(np.float32)]
+
+
+@pytest.fixture(scope="module")
+def wrong_cnn(tmp_path_factory):
+    """The fixture CNN's graph with other weights, frozen and converted: a
+    .tflite that is well-formed but computes something else."""
+    tf = artifacts.tensorflow()
+    rng = np.random.default_rng(99)
+    graph = tf.Graph()
+    with graph.as_default():
+        images = tf.compat.v1.placeholder(tf.float32, artifacts.CNN_INPUT_SHAPE, name="input")
+        artifacts._cnn(tf, images, {name: tf.constant(rng.normal(0, 0.3, shape).astype(np.float32))
+                                    for name, shape in artifacts.CNN_SHAPES.items()})
+        with tf.compat.v1.Session(graph=graph) as sess:
+            converter = tf.compat.v1.lite.TFLiteConverter.from_session(
+                sess, [images], [graph.get_tensor_by_name("output:0")])
+            directory = tmp_path_factory.mktemp("wrong_cnn")
+            float_path = _write(converter, directory / "wrong.tflite")
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+            converter.representative_dataset = _cnn_samples
+            converter.inference_input_type = converter.inference_output_type = tf.int8
+            int8_path = _write(converter, directory / "wrong_int8.tflite")
+    return float_path, int8_path
+
+
+# --- float models pass, wrong ones fail -------------------------------------------------------------
+
+def test_frozen_graph_and_its_tflite_pass(frozen_graph, tflite_model):
+    code, report, err = _json(frozen_graph.path, tflite_model.path)
+    assert code == 0, err
+    assert report["status"] == "PASSED"
+    assert report["quantization"] == "none"
+    (output,) = report["outputs"]
+    assert output["criterion"] == "allclose" and output["passed"] is True
+    assert output.get("max_abs_error", 0.0) < 1e-5
+    assert [m["method"] for m in report["input_mapping"] + report["output_mapping"]] == ["name", "name"]
+
+
+def test_text_report_says_verified(frozen_graph, tflite_model):
+    code, out, _ = _cli(frozen_graph.path, tflite_model.path, "--num_samples", "2")
+    assert code == 0
+    assert out.startswith("VERIFIED: model.tflite computes what frozen.pb computes")
+    assert "2 sample(s)" in out and "output <- output" in out
+
+
+@pytest.mark.parametrize("role", ["directory", "meta"])
+def test_checkpoint_sources_restore_their_variables(checkpoint_graph, tflite_model, role):
+    source = checkpoint_graph.path if role == "directory" else checkpoint_graph.files["meta"]
+    report = verify(source, tflite_model.path, num_samples=2)
+    assert report.status == S.PASSED
+    assert report.outputs[0].max_abs_error < 1e-5
+
+
+def test_wrong_weights_exit_4_with_report(frozen_graph, wrong_cnn):
+    code, out, err = _cli(frozen_graph.path, wrong_cnn[0])
+    assert code == 4
+    assert out.startswith("MISMATCH: wrong.tflite does not compute what frozen.pb computes")
+    assert "FAIL" in out
+    assert err.count("\n") == 1 and err.startswith("tflite-tools verify: error: wrong.tflite does not compute")
+
+
+def test_wrong_weights_raise_with_the_report_attached(frozen_graph, wrong_cnn):
+    with pytest.raises(VerificationMismatch) as caught:
+        verify(frozen_graph.path, wrong_cnn[0])
+    report = caught.value.result
+    assert report.status == S.MISMATCH
+    assert report.outputs[0].max_abs_error > 1e-3 and not report.outputs[0].passed
+
+
+# --- mapping -----------------------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def renamed_outputs(tmp_path_factory):
+    """A frozen graph with outputs relu_out, double_out [1,4] and sum_out [1],
+    and the same function converted from a tf.function: the .tflite calls
+    them PartitionedCall:N, keys them output_N, and lists them in another order."""
+    tf = artifacts.tensorflow()
+    directory = tmp_path_factory.mktemp("renamed")
+
+    def body(x):
+        return tf.nn.relu(x), x * 2.0, tf.reduce_sum(x, axis=1)
+
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [1, 4], name="x")
+        for tensor, name in zip(body(x), ("relu_out", "double_out", "sum_out")):
+            tf.identity(tensor, name=name)
+    pb = directory / "multi.pb"
+    pb.write_bytes(graph.as_graph_def().SerializeToString())
+
+    module = tf.Module()
+    module.f = tf.function(body, input_signature=[tf.TensorSpec([1, 4], tf.float32)])
+    converter = tf.lite.TFLiteConverter.from_concrete_functions([module.f.get_concrete_function()], module)
+    return str(pb), _write(converter, directory / "multi.tflite")
+
+
+def test_renamed_reordered_outputs_are_mapped_by_values(renamed_outputs):
+    pb, tflite_path = renamed_outputs
+    model = TfliteModel.from_path(tflite_path)
+    names = [t.name for t in model.outputs]
+    assert names != sorted(names), "the converter no longer reorders outputs; this test needs another model"
+    by_key = model.signatures[0].outputs  # output_0 = relu, output_1 = double, output_2 = sum
+    report = verify(pb, tflite_path, output_arrays=["relu_out", "double_out", "sum_out"],
+                    input_range=(-1.0, 1.0))
+    assert report.status == S.PASSED
+    mapping = {m.source_name: (m.tflite_index, m.method) for m in report.output_mapping}
+    assert mapping == {"relu_out": (by_key["output_0"], "numeric"),
+                       "double_out": (by_key["output_1"], "numeric"),
+                       "sum_out": (by_key["output_2"], "order")}
+    assert report.input_mapping[0].method == "signature"  # its key is "x", the placeholder's name
+
+
+def test_graph_outputs_not_in_the_tflite_need_output_arrays(renamed_outputs):
+    code, _, err = _cli(*renamed_outputs)
+    assert code == 2
+    assert "--output_arrays" in err and err.count("\n") == 1
+
+
+def test_saved_model_tf2_source(saved_model_tf2, tmp_path):
+    tf = artifacts.tensorflow()
+    tflite_path = _write(tf.lite.TFLiteConverter.from_saved_model(saved_model_tf2.path), tmp_path / "sm.tflite")
+    report = verify(saved_model_tf2.path, tflite_path, input_shapes="3,4")
+    assert report.status == S.PASSED
+    assert [(m.source_name, m.method) for m in report.output_mapping] == [("y", "signature")]
+    assert list(report.inputs[0].shape) == [3, 4]
+    assert list(report.outputs[0].shape) == [3, 3]
+
+
+@pytest.mark.parametrize("kind", ["keras_h5", "keras_v3"])
+def test_keras_sources(kind, request, tmp_path):
+    artifact = request.getfixturevalue(kind)
+    tf = artifacts.tensorflow()
+    import keras
+
+    model = keras.saving.load_model(artifact.path, compile=False)
+    tflite_path = _write(tf.lite.TFLiteConverter.from_keras_model(model), tmp_path / "keras.tflite")
+    report = verify(artifact.path, tflite_path, num_samples=3)
+    assert report.status == S.PASSED
+    assert [(m.source_name, m.method) for m in report.output_mapping] == [("probs", "signature")]
+    assert report.input_mapping[0].source_name == "features"
+
+
+# --- quantized models --------------------------------------------------------------------------------
+
+def test_dynamic_range_model_is_judged_by_snr_and_agreement(frozen_graph, tmp_path):
+    tf = artifacts.tensorflow()
+    converter = _frozen_converter(frozen_graph)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    report = verify(frozen_graph.path, _write(converter, tmp_path / "dynamic.tflite"), num_samples=4)
+    assert report.status == S.PASSED and report.quantization == "dynamic" and report.quantized
+    (output,) = report.outputs
+    assert output.criterion == "snr+argmax"
+    assert output.snr_db >= output.min_snr_db == 20.0
+    assert output.agreement >= 0.9
+    assert output.max_abs_error > 0  # quantized for real: not bit-identical
+
+
+@pytest.fixture(scope="module")
+def int8_cnn(frozen_graph, tmp_path_factory):
+    tf = artifacts.tensorflow()
+    converter = _frozen_converter(frozen_graph)
+    converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    converter.representative_dataset = _cnn_samples
+    converter.inference_input_type = converter.inference_output_type = tf.int8
+    return _write(converter, tmp_path_factory.mktemp("int8") / "int8.tflite")
+
+
+def test_int8_model_quantizes_inputs_and_dequantizes_outputs(frozen_graph, int8_cnn):
+    model = TfliteModel.from_path(int8_cnn)
+    assert model.inputs[0].dtype == np.int8 and model.inputs[0].quantized
+    report = verify(frozen_graph.path, int8_cnn, num_samples=4)
+    assert report.status == S.PASSED and report.quantization == "int8"
+    (output,) = report.outputs
+    assert output.criterion == "snr+argmax" and output.snr_db >= 20.0
+    # Dequantized: softmax probabilities, not int8 codes.
+    assert output.max_abs_error < 0.1
+
+
+def test_int8_model_with_wrong_weights_fails_the_snr_criterion(frozen_graph, wrong_cnn):
+    code, out, _ = _cli(frozen_graph.path, wrong_cnn[1])
+    assert code == 4
+    assert "SNR >= 20 dB" in out and "FAIL" in out
+
+
+def test_explicit_tolerances_replace_snr_for_quantized_models(frozen_graph, int8_cnn):
+    with pytest.raises(VerificationMismatch) as caught:
+        verify(frozen_graph.path, int8_cnn, atol=1e-6, rtol=0.0)
+    assert caught.value.result.outputs[0].criterion == "allclose"
+
+
+# --- models that cannot run here ---------------------------------------------------------------------
+
+def test_select_ops_model_is_not_runnable(select_ops_graph, tmp_path):
+    tf = artifacts.tensorflow()
+    converter = _frozen_converter(select_ops_graph)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS]
+    tflite_path = _write(converter, tmp_path / "select.tflite")
+    code, out, err = _cli(select_ops_graph.path, tflite_path)
+    assert code == 0, err
+    assert out.startswith("NOT RUNNABLE (NOT numerically verified)")
+    assert "NOT numerically verified" in out.splitlines()[-1]
+    assert "FlexCumprod" in out and "VERIFIED" not in out.replace("NOT numerically verified", "")
+    code, report, _ = _json(select_ops_graph.path, tflite_path)
+    assert report["status"] == "NOT_RUNNABLE" and report["flex_ops"] == ["FlexCumprod"]
+    assert "outputs" not in report
+    assert any(c.startswith("output output (float32 [1, 4]) <-> output") and c.endswith("match")
+               for c in report["checks"])
+
+
+# --- inputs ------------------------------------------------------------------------------------------
+
+def test_input_data_npz_and_integer_outputs(multi_io_graph, tmp_path):
+    tflite_path = _write(_frozen_converter(multi_io_graph), tmp_path / "multi_io.tflite")
+    data = tmp_path / "inputs.npz"
+    np.savez(data, image=np.array([[0.1, 0.2, 0.3, 0.4]], np.float32), **{"ids:0": np.array([[1, 2, 3, 40]])})
+    report = verify(multi_io_graph.path, tflite_path, input_data=str(data))
+    assert report.status == S.PASSED and report.input_data == str(data)
+    total = next(c for c in report.outputs if c.source_name == "total")
+    assert total.criterion == "exact" and total.passed
+
+
+def test_random_integer_inputs_stay_in_range(multi_io_graph, tmp_path):
+    tflite_path = _write(_frozen_converter(multi_io_graph), tmp_path / "multi_io.tflite")
+    report = verify(multi_io_graph.path, tflite_path, input_range=(5, 7), num_samples=2)
+    assert report.status == S.PASSED
+    assert report.input_data == "random(seed=0, range=[5,7])"
+
+
+def test_dynamic_batch_is_resized(dynamic_batch_graph, tmp_path):
+    tflite_path = _write(_frozen_converter(dynamic_batch_graph), tmp_path / "dyn.tflite")
+    report = verify(dynamic_batch_graph.path, tflite_path, input_shapes=[[3, 4]])
+    assert report.status == S.PASSED
+    assert list(report.outputs[0].shape) == [3, 2]
+
+
+# --- bad input: one sentence, exit 2 -----------------------------------------------------------------
+
+@pytest.mark.parametrize("argv, words", [
+    (["{frozen}", "{missing}"], "does not exist"),
+    (["{tflite}", "{tflite}"], "is a .tflite, not a TensorFlow model"),
+    (["{frozen}", "{frozen}"], "is not a TensorFlow Lite flatbuffer"),
+    (["{frozen}", "{tflite}", "--input_range", "1,0"], "--input_range must be LOW,HIGH"),
+    (["{frozen}", "{tflite}", "--output_arrays", "outptu"], "did you mean output"),
+    (["{frozen}", "{tflite}", "--input_shapes", "1,x"], "--input_shapes must look like"),
+    (["{frozen}", "{tflite}", "--input_data", "{npz}"], "has no array for input(s) input"),
+])
+def test_bad_input_is_one_sentence(argv, words, frozen_graph, tflite_model, tmp_path):
+    npz = tmp_path / "other.npz"
+    np.savez(npz, other=np.zeros(3))
+    values = dict(frozen=frozen_graph.path, tflite=tflite_model.path, missing=str(tmp_path / "none.tflite"),
+                  npz=str(npz))
+    code, out, err = _cli(*[a.format(**values) for a in argv])
+    assert code == 2
+    assert out == ""
+    assert words in err and err.count("\n") == 1, err
+    assert "Traceback" not in err
+
+
+# --- tf_runner on its own ----------------------------------------------------------------------------
+
+def test_runner_is_reusable_and_kinds_agree(frozen_graph, checkpoint_graph):
+    batch = np.random.default_rng(0).uniform(0, 1, artifacts.CNN_INPUT_SHAPE).astype(np.float32)
+    runner = tf_runner.make_runner(frozen_graph.path, output_arrays=["output"])
+    try:
+        first = runner({"input": batch})["output"]
+        second = runner({"input": batch * 0.5})["output"]
+    finally:
+        runner.close()
+    assert first.shape == (1, artifacts.CNN_CLASSES) and not np.allclose(first, second)
+    restored = tf_runner.run_source(checkpoint_graph.path, {"input": batch}, ["output:0"])
+    np.testing.assert_allclose(restored["output"], first, rtol=1e-6)
+
+
+# --- the installed command ---------------------------------------------------------------------------
+
+def test_console_script_exit_code_for_mismatch(frozen_graph, wrong_cnn):
+    script = os.path.join(os.path.dirname(sys.executable), "tflite-tools")
+    done = subprocess.run([script, "verify", frozen_graph.path, wrong_cnn[0]], capture_output=True,
+                          text=True, timeout=300, cwd=REPO)
+    assert done.returncode == 4
+    assert done.stdout.startswith("MISMATCH")
+    assert "Traceback" not in done.stderr

@@ -50,12 +50,26 @@ def reachable(graph_def, outputs: Iterable[str]) -> set[str]:
 
 
 def prune(graph_def, outputs: Sequence[str]):
-    """A copy of `graph_def` holding only what `outputs` need, in the original order."""
+    """A copy of `graph_def` holding only what `outputs` need, in the original order.
+
+    Colocation constraints (`_class: loc:@node`) naming a pruned node are
+    dropped: TensorFlow refuses to import a graph that keeps them.
+    """
     keep = reachable(graph_def, outputs)
     pruned = graph_def.__class__()
     pruned.versions.CopyFrom(graph_def.versions)
     pruned.library.CopyFrom(graph_def.library)
     pruned.node.extend(node for node in graph_def.node if node.name in keep)
+    for node in pruned.node:
+        if "_class" not in node.attr:
+            continue
+        groups = node.attr["_class"].list.s
+        kept = [g for g in groups if not g.startswith(b"loc:@") or g[5:].decode() in keep]
+        if len(kept) != len(groups):
+            del groups[:]
+            groups.extend(kept)
+            if not kept:
+                del node.attr["_class"]
     return pruned
 
 

@@ -35,8 +35,9 @@ def parse_binary_or_text(data: bytes, message) -> str:
 
 def _plausible_binary(data: bytes, message) -> bool:
     # A text file sometimes happens to parse as a (garbage) binary message;
-    # a real binary message keeps all its bytes in known fields.
-    return not data or (message.ByteSize() > 0 and not _unknown_fields(message))
+    # a real binary message keeps all its bytes in known fields. ListFields,
+    # not ByteSize: ByteSize re-serializes the message (0.2 s for 100 MB).
+    return not data or (bool(message.ListFields()) and not _unknown_fields(message))
 
 
 def _unknown_fields(message) -> bool:

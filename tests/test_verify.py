@@ -336,3 +336,30 @@ def test_console_script_exit_code_for_mismatch(frozen_graph, wrong_cnn):
     assert done.returncode == 4
     assert done.stdout.startswith("MISMATCH")
     assert "Traceback" not in done.stderr
+
+
+def test_swapped_output_names_are_diagnosed(tmp_path):
+    """Names say a <- a, b <- b; the values say the .tflite's a is the source's b."""
+    tf = artifacts.tensorflow()
+
+    def graph_with(first, second):
+        graph = tf.Graph()
+        with graph.as_default():
+            x = tf.compat.v1.placeholder(tf.float32, [1, 4], name="x")
+            tf.identity(first(x), name="a")
+            tf.identity(second(x), name="b")
+        return graph
+
+    relu, double = tf.nn.relu, (lambda x: x * 2.0)
+    source = tmp_path / "source.pb"
+    source.write_bytes(graph_with(relu, double).as_graph_def().SerializeToString())
+    swapped = graph_with(double, relu)
+    with tf.compat.v1.Session(graph=swapped) as sess:
+        converter = tf.compat.v1.lite.TFLiteConverter.from_session(
+            sess, [swapped.get_tensor_by_name("x:0")],
+            [swapped.get_tensor_by_name("a:0"), swapped.get_tensor_by_name("b:0")])
+        tflite_path = _write(converter, tmp_path / "swapped.tflite")
+    with pytest.raises(VerificationMismatch) as caught:
+        verify(str(source), tflite_path, input_range=(-1.0, 1.0))
+    assert "a matches source output b: are the output names swapped?" in str(caught.value)
+    assert [m.method for m in caught.value.result.output_mapping] == ["name", "name"]

@@ -23,6 +23,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
+from tflite_tools._tf import _quiet_native_stderr
 from tflite_tools.errors import InputError
 
 # The flatbuffer file identifier at bytes 4..8 of every .tflite.
@@ -111,7 +112,10 @@ class TfliteModel:
         shape changes.
         """
         interpreter = self._interpreter_class(model_content=self.content, num_threads=num_threads)
-        interpreter.allocate_tensors()
+        # The XNNPACK delegate announces itself on fd 2 ("INFO: Created
+        # TensorFlow Lite XNNPACK delegate"); keep the CLI's stderr for errors.
+        with _quiet_native_stderr():
+            interpreter.allocate_tensors()
         current = {t.index: tuple(t.shape) for t in self.inputs}
 
         def run(feeds: dict) -> dict:

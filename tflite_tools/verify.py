@@ -272,25 +272,27 @@ def parse_shapes(text) -> list:
 
 
 def _resolve_shapes(sources, tflite, inputs, input_shapes) -> dict:
-    """Source input name -> concrete shape: --input_shapes, else the source's
-    shape with unknown dims taken from the .tflite (1 where it is dynamic too)."""
-    if input_shapes:
-        given = parse_shapes(input_shapes)
-        if len(given) != len(sources):
-            raise UsageError(f"--input_shapes gives {len(given)} shape(s) for {len(sources)} input(s) "
-                             f"({', '.join(s.name for s in sources)}); give one per input.")
-        return {src.name: list(shape) for src, shape in zip(sources, given)}
+    """Source input name -> concrete shape: --input_shapes (when fully known),
+    else the source's shape with unknown dims taken from the .tflite (1 where
+    it is dynamic too)."""
+    given = parse_shapes(input_shapes) if input_shapes else [None] * len(sources)
+    if len(given) != len(sources):
+        raise UsageError(f"--input_shapes gives {len(given)} shape(s) for {len(sources)} input(s) "
+                         f"({', '.join(s.name for s in sources)}); give one per input.")
     tflite_of = {s: tflite.inputs[t] for s, t, _ in inputs}
     shapes = {}
     for s, src in enumerate(sources):
         tensor = tflite_of.get(s)
-        if src.shape is None:
+        if given[s] is not None and all(d >= 0 for d in given[s]):
+            shape = list(given[s])
+        elif src.shape is None:
             shape = list(tensor.shape) if tensor is not None else None
             if shape is None:
                 raise UsageError(f"input {src.name} has unknown rank; give its shape with --input_shapes.")
         else:
             shape = [d if d is not None and d >= 0 else
-                     (tensor.shape[i] if tensor is not None and tensor.shape_signature[i] >= 0 else 1)
+                     (tensor.shape[i] if tensor is not None and i < len(tensor.shape)
+                      and tensor.shape_signature[i] >= 0 else 1)
                      for i, d in enumerate(src.shape)]
         shapes[src.name] = shape
     return shapes
@@ -416,13 +418,14 @@ def _compare_all(report, sources, tflite, source_out, tflite_out, atol, rtol):
     for s, src in enumerate(sources):
         if s not in mapped:
             failures.append(f"source output {src.name} has no counterpart in the .tflite")
-    for s, t, _ in outputs:
+    for s, t, method in outputs:
         src, tensor = sources[s], tflite.outputs[t]
         comparison = _compare(src, tensor, source_out[src.name], tflite_out[tensor.index],
                               report.quantization, atol, rtol)
         report.outputs.append(comparison)
         if not comparison.passed:
-            failures.append(_failure(comparison))
+            failures.append(_failure(comparison) + _better_match(sources, s, tensor, source_out, tflite_out,
+                                                                 report.quantization, atol, rtol))
     if failures:
         report.status = _S.MISMATCH
         report.message = (f"{os.path.basename(report.tflite_path)} does not compute what "
@@ -432,6 +435,18 @@ def _compare_all(report, sources, tflite, source_out, tflite_out, atol, rtol):
         report.message = (f"{os.path.basename(report.tflite_path)} computes what "
                           f"{os.path.basename(report.source_path.rstrip(os.sep))} computes: "
                           f"{len(report.outputs)} output(s) within tolerance on {report.num_samples} sample(s).")
+
+
+def _better_match(sources, s, tensor, source_out, tflite_out, quantization, atol, rtol) -> str:
+    """When a .tflite output fails against the source output it was mapped
+    to but passes against another, say so: the mapping, not the math, is off."""
+    for other, src in enumerate(sources):
+        if other != s and np.shape(source_out[src.name]) == np.shape(tflite_out[tensor.index]):
+            if _compare(src, tensor, source_out[src.name], tflite_out[tensor.index], quantization,
+                        atol, rtol).passed:
+                return (f" (but {tensor.name} matches source output {src.name}: are the output names "
+                        "swapped?)")
+    return ""
 
 
 def _failure(c) -> str:

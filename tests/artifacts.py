@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import warnings
 
 import numpy as np
 
@@ -250,8 +251,10 @@ def build_keras_files(directory: str) -> tuple[Artifact, Artifact]:
     model = _keras_model()
     h5 = os.path.join(directory, "model.h5")
     v3 = os.path.join(directory, "model.keras")
-    model.save(h5)
-    model.save(v3)
+    with warnings.catch_warnings():  # Keras' own numpy-2 and "legacy HDF5" warnings
+        warnings.simplefilter("ignore")
+        model.save(h5)
+        model.save(v3)
     return (
         Artifact("keras_h5", h5, directory, "KERAS_H5", KERAS_INPUTS, KERAS_OUTPUTS, {"h5": h5},
                  KERAS_VARIABLES),

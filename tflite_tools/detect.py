@@ -159,10 +159,33 @@ def parse_graph_file(path: str):
         encoding = _parse(data, message)
         if encoding and _is_graph(graph_of(message)):
             return kind, message, encoding
+    text_error = _text_error(data, kinds[0][1])
+    if text_error:
+        raise InputError(f"'{path}' looks like a text {kinds[0][0]} but does not parse ({text_error}); "
+                         "fix the file or write it again.")
     raise InputError(
         f"'{path}' is not a TensorFlow model: it parses as neither a GraphDef nor a MetaGraphDef "
         "(binary or text) and is not a .tflite, Keras or checkpoint file; it may be truncated "
         "or corrupt: write or copy it again.")
+
+
+def _text_error(data: bytes, message) -> str | None:
+    """The text-format parse error of `data`, when it is text at all."""
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    if not text.lstrip().startswith(("node", "meta_info_def", "graph_def", "versions", "library", "#")):
+        return None
+    try:
+        text_format.Parse(text, type(message)())
+    except text_format.ParseError as exc:
+        # Drop the "line:col : " prefix and long quoted tokens (tensor bytes).
+        reason = re.sub(r"^\d+:\d+ : ", "", str(exc))
+        reason = re.sub(r"'[^']{24,}'", "'...'", reason).replace("tflite_tools.tf.", "tensorflow.")
+        reason = reason if len(reason) <= 100 else reason[:97] + "..."
+        return f"line {exc.GetLine()}, column {exc.GetColumn()}: {reason}"
+    return None
 
 
 def _detect_protobuf(path: str, detection) -> None:
@@ -233,12 +256,17 @@ def _latest_prefix(directory: str, detection) -> str | None:
                              "the checkpoint prefix (e.g. model.ckpt-100) directly.") from exc
         if state.model_checkpoint_path:
             recorded = state.model_checkpoint_path
-            for candidate in (os.path.join(directory, recorded),
-                              os.path.join(directory, os.path.basename(recorded))):
+            # Prefer the checkpoint in this directory: training directories get copied
+            # while their state file keeps the absolute path of the original.
+            if os.path.isabs(recorded):
+                here = os.path.join(directory, os.path.basename(recorded))
+                moved = os.path.realpath(here) != os.path.realpath(recorded)
+                candidates = [(here, " (found in this directory)" if moved else ""), (recorded, "")]
+            else:
+                candidates = [(os.path.join(directory, recorded), "")]
+            for candidate, remark in candidates:
                 if _tensor_bundle.checkpoint_prefix(candidate):
-                    detection.evidence.append(
-                        f"{CHECKPOINT_STATE}: model_checkpoint_path {recorded!r}"
-                        + ("" if candidate.endswith(recorded) else " (found in this directory)"))
+                    detection.evidence.append(f"{CHECKPOINT_STATE}: model_checkpoint_path {recorded!r}{remark}")
                     return os.path.normpath(candidate)
             raise InputError(
                 f"'{state_path}' names the checkpoint {recorded!r}, but no {os.path.basename(recorded)}.index "
@@ -296,8 +324,8 @@ def _one_graph(paths: list[str], directory: str) -> str:
     if len(distinct) > 1:
         names = " and ".join(_base(p) for p, _ in distinct[:2])
         more = f" (and {len(distinct) - 2} more)" if len(distinct) > 2 else ""
-        raise InputError(f"{directory} holds different graphs, {names}{more}; pass the graph file "
-                         "you mean instead of the directory.")
+        raise InputError(f"directory '{directory}' holds different graphs, {names}{more}; pass the "
+                         f"one you mean as MODEL (e.g. {distinct[0][0]}) instead of the directory.")
     binary = [p for p, _ in graphs if not p.endswith(".pbtxt")]
     return (binary or [p for p, _ in graphs])[0]
 

@@ -307,15 +307,28 @@ def test_summarize_hint_line_runs_as_is(monkeypatch):
                for l in lines)
 
 
-def test_tf_sources_beyond_frozen_graphs(saved_model_tf2, checkpoint_graph, keras_h5):
-    saved = cli_json(saved_model_tf2.path, *FAST_TF, "--input_layer_shape=2,4")["runs"][0]
-    assert saved["input_layers"] == ["x"] and saved["output_layers"] == ["y"]
-    assert saved["input_shapes"] == ["2,4"] and saved["inference"]["count"] == 5
-    checkpoint = cli_json(checkpoint_graph.path, *FAST_TF, "--output_layer=output")["runs"][0]
-    assert checkpoint["inference"]["count"] == 5
-    keras = cli_json(keras_h5.path, *FAST_TF, "--input_layer_shape=" + ":".join(
-        ",".join(str(d if d > 0 else 1) for d in t.shape) for t in keras_h5.inputs))["runs"][0]
-    assert keras["inference"]["count"] == 5
+def test_saved_model_runs_its_serving_signature(saved_model_tf2, saved_model_tf1):
+    # x [2,4] @ kernel [4,3]: k=4, out_elems=6 -> 4 * 6 * 2 = 48 FLOPs (frozen, inlined function)
+    for model in (saved_model_tf2, saved_model_tf1):
+        run = cli_json(model.path, *FAST_TF, "--input_layer_shape=2,4", "--show_flops")["runs"][0]
+        assert run["input_layers"] == ["x"] and run["output_layers"] == ["y"]
+        assert run["input_shapes"] == ["2,4"] and run["inference"]["count"] == 5
+        assert run["flops"] == 48 and run["engine"].endswith("(saved_model)")
+
+
+def test_checkpoint_graph_is_frozen_on_the_way(checkpoint_graph, frozen_graph):
+    run = cli_json(checkpoint_graph.path, *FAST_TF, "--show_flops")["runs"][0]
+    assert run["engine"].endswith("(graph, frozen on the way)")
+    assert run["output_layers"] == ["output"] and run["inference"]["count"] == 5
+    frozen = cli_json(frozen_graph.path, *FAST_TF, "--show_flops")["runs"][0]
+    assert run["flops"] == frozen["flops"] > 0
+
+
+def test_keras_model(keras_h5):
+    # [1,4] @ [4,8] -> 4*8*2 = 64; [1,8] @ [8,3] -> 8*3*2 = 48
+    run = cli_json(keras_h5.path, *FAST_TF, "--input_layer_shape=1,4", "--show_flops")["runs"][0]
+    assert run["input_layers"] == ["features"] and run["inference"]["count"] == 5
+    assert run["flops"] == 64 + 48
 
 
 # --- side by side -----------------------------------------------------------------------------
@@ -334,6 +347,15 @@ def test_side_by_side_given_tflite(frozen_graph, tflite_model):
     code, out, _ = cli(frozen_graph.path, "--tflite", tflite_model.path, *FAST_TF, *FAST_TFLITE)
     assert code == 0 and "Side by side (same inputs):" in out
     assert "Average inference timings in us: Warmup: " in out and "Inference timings in us: Init: " in out
+
+
+def test_compare_tf_converts_on_the_fly(frozen_graph):
+    data = cli_json(frozen_graph.path, "--compare_tf", *FAST_TF, *FAST_TFLITE)
+    tf_run, tflite_run = data["runs"]
+    assert data["comparison"]["tflite_origin"] == "converted"
+    assert tflite_run["model_path"].endswith("(converted on the fly)")
+    assert tflite_run["input_layers"] == ["input"] and tflite_run["inference"]["count"] == 5
+    assert data["comparison"]["speedup"] > 0
 
 
 def test_side_by_side_feeds_the_same_values(multi_io_graph, multi_io_tflite):

@@ -17,6 +17,7 @@ keep working.
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import os
 import tempfile
 from typing import Optional
@@ -72,17 +73,12 @@ def _parameters(flags_object) -> dict[str, str]:
 
 
 def _convert_on_the_fly(source: str, directory: str, tf_flags: tf_bench.TfFlags) -> str:
-    from tflite_tools import convert  # noqa: PLC0415 (imports the converter only when asked)
-
+    # The package exports a convert() function under the module's name.
+    convert = importlib.import_module("tflite_tools.convert").convert
     output = os.path.join(directory, "model.tflite")
-    kwargs = {}
-    if tf_flags.input_layer:
-        kwargs["input_arrays"] = common.split_names(tf_flags.input_layer)
-    if tf_flags.output_layer:
-        kwargs["output_arrays"] = common.split_names(tf_flags.output_layer)
-    if tf_flags.input_layer_shape:
-        kwargs["input_shapes"] = common.parse_shapes(tf_flags.input_layer_shape)
-    convert.convert(source, output, **kwargs)
+    convert(source, output, input_arrays=common.split_names(tf_flags.input_layer) or None,
+            output_arrays=common.split_names(tf_flags.output_layer) or None,
+            input_shapes=tf_flags.input_layer_shape or None)
     return output
 
 

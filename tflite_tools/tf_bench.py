@@ -1,4 +1,4 @@
-"""Benchmark a TensorFlow graph like TF's benchmark_model (tensorflow/tools/benchmark).
+"""Benchmark a TensorFlow model like TF's benchmark_model (tensorflow/tools/benchmark).
 
 `run(path, TfFlags(...)) -> benchmark_pb2.BenchmarkRun`. The sequence is the
 tool's: create the session (init time), `warmup_runs` runs, sleep
@@ -8,15 +8,19 @@ inference time passes `max_time` (`max_num_runs <= 0`: until max_time;
 from `--input_layer_values`. `show_flops` estimates FLOPs of Conv2D, MatMul,
 DepthwiseConv2dNative (and their quantized forms) from shapes seen in a run.
 
-Unlike the C++ tool, unset `--input_layer`, `--input_layer_type`,
-`--input_layer_shape` and `--output_layer` default to what the graph says
-(its Placeholders and its unconsumed nodes), and SavedModels run through their
-serving signature. The detailed-stats phase (FULL_TRACE tables) is not run.
+Models load and run through tflite_tools.tf_runner, so every TF artifact
+works: frozen .pb/.pbtxt, a graph + checkpoint or .meta (frozen on the way
+with tflite_tools.freeze, as the C++ tool needs), SavedModels through their
+serving signature, Keras files. Unlike the C++ tool, unset `--input_layer`,
+`--input_layer_type`, `--input_layer_shape` and `--output_layer` default to
+what the model says (Placeholders / signature inputs, unconsumed nodes /
+signature outputs). The detailed-stats phase (FULL_TRACE tables) is not run.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import importlib
 import os
 import time
 from typing import Mapping, Optional
@@ -72,6 +76,7 @@ class _Layer:
 
 
 _GRAPH_FORMATS = ("FROZEN_GRAPH", "GRAPH_DEF", "CHECKPOINT", "META_GRAPH")
+_VARIABLE_OPS = ("Variable", "VariableV2", "VarHandleOp")
 # Unconsumed nodes that are bookkeeping, not results (summarize_graph's
 # rule plus what training graphs leave dangling).
 _NOT_OUTPUTS = ("Const", "Assign", "NoOp", "Placeholder", "VariableV2", "Variable", "VarHandleOp",
@@ -98,6 +103,30 @@ def _graph_outputs(graph_def) -> list[str]:
     consumed = {_node_name(i) for node in graph_def.node for i in node.input}
     return [n.name for n in graph_def.node if n.name not in consumed and n.op not in _NOT_OUTPUTS
             and not n.name.startswith("save/")]
+
+
+def _freeze_on_the_way(model, flags: TfFlags):
+    """A graph + checkpoint (or .meta) frozen with tflite_tools.freeze, as a
+    FROZEN_GRAPH LoadedModel: what TF's tool would be given after freeze_graph."""
+    # The package exports a freeze() function under the module's name.
+    freeze = importlib.import_module("tflite_tools.freeze")
+    from tflite_tools.model import LoadedModel  # noqa: PLC0415
+    from tflite_tools.proto import summary_pb2, tf_graph_pb2  # noqa: PLC0415
+
+    sources = freeze.model_sources(model.path)
+    outputs = [_node_name(n) for n in common.split_names(flags.output_layer)] or None
+    frozen = freeze.freeze_to_graph_def(sources.graph or None, sources.checkpoint or None, outputs,
+                                        input_meta_graph=sources.meta_graph or None)
+    detection = summary_pb2.Detection()
+    detection.CopyFrom(model.detection)
+    detection.format = summary_pb2.ModelFormat.FROZEN_GRAPH
+    graph_def = tf_graph_pb2.GraphDef.FromString(frozen.graph_def.SerializeToString())
+    return LoadedModel(model.path, detection, graph_def=graph_def)
+
+
+def _has_variables(model) -> bool:
+    graph_def = _graph_def_of(model)
+    return graph_def is not None and any(n.op in _VARIABLE_OPS for n in graph_def.node)
 
 
 def _check_names(names: list[str], known: list[str], kind: str, flag: str) -> None:
@@ -214,15 +243,51 @@ def time_multiple_runs(invoke, num_runs: int, max_time: float, delay: float, pha
     return stat
 
 
+def _concrete_function(tf, model, specs):
+    """The function a SavedModel signature or a Keras model runs, for `specs`."""
+    if model.format_name in ("KERAS_H5", "KERAS_V3"):
+        import keras  # noqa: PLC0415
+
+        keras_model = keras.saving.load_model(model.path, compile=False, safe_mode=True)
+        return tf.function(lambda *xs: keras_model(list(xs) if len(xs) > 1 else xs[0],
+                                                   training=False)).get_concrete_function(*specs)
+    loaded = tf.saved_model.load(model.saved_model_dir)
+    keys = list(loaded.signatures.keys())
+    key = "serving_default" if "serving_default" in keys or len(keys) != 1 else keys[0]
+    function = loaded.signatures[key]
+    function._tflite_tools_owner = loaded  # the signature holds its variables weakly
+    return function
+
+
+def _frozen_function(model, feeds: list):
+    """(FROZEN_GRAPH LoadedModel, feeds by its input names) for a SavedModel or
+    Keras model: its function with variables frozen and calls inlined, so the
+    top-level nodes hold the Conv2D/MatMul ops the C++ tool looks for."""
+    from tensorflow.python.framework.convert_to_constants import (  # noqa: PLC0415
+        convert_variables_to_constants_v2)
+
+    from tflite_tools.model import LoadedModel  # noqa: PLC0415
+    from tflite_tools.proto import summary_pb2, tf_graph_pb2  # noqa: PLC0415
+
+    tf = tensorflow()
+    specs = [tf.TensorSpec(value.shape, tf.as_dtype(value.dtype)) for value in feeds]
+    frozen = convert_variables_to_constants_v2(_concrete_function(tf, model, specs))
+    graph_def = tf_graph_pb2.GraphDef.FromString(frozen.graph.as_graph_def().SerializeToString())
+    detection = summary_pb2.Detection(format=summary_pb2.ModelFormat.FROZEN_GRAPH)
+    names = [_strip(t.name) for t in frozen.inputs]
+    return LoadedModel(model.path, detection, graph_def=graph_def), dict(zip(names, feeds))
+
+
 def estimate_flops(model, feeds: dict) -> int:
     """CalculateFlops: Conv2D/MatMul/DepthwiseConv2dNative FLOPs of the top-level
-    graph nodes, with shapes from one run on `feeds` (graph sources only)."""
+    graph nodes, with shapes from one run on `feeds` (keyed by input name, in
+    the model's input order). SavedModels and Keras models are measured on
+    their frozen, inlined function."""
     from tflite_tools import tf_runner  # noqa: PLC0415
 
+    if model.format_name not in _GRAPH_FORMATS:
+        model, feeds = _frozen_function(model, list(feeds.values()))
     graph_def = _graph_def_of(model)
-    if graph_def is None:
-        raise UsageError(f"--show_flops needs a graph; {model.path} is a {model.format_name}, "
-                         "freeze or convert it to a GraphDef first")
     nodes = [n for n in graph_def.node if n.op in _CONV_OPS + _MATMUL_OPS + _DEPTHWISE_OPS]
     if not nodes:
         return 0
@@ -274,6 +339,9 @@ def run(path: str, flags: Optional[TfFlags] = None, *,
                          "checkpoint directory, SavedModel, Keras file)")
     tf = tensorflow()
     model = tf_runner.load(path)
+    frozen_on_the_way = model.format_name in _GRAPH_FORMATS and _has_variables(model)
+    if frozen_on_the_way:
+        model = _freeze_on_the_way(model, flags)
     memory = common.MemoryProbe.start()
     started = time.perf_counter_ns()
     runner, output_names = _make_runner(model, flags)
@@ -308,7 +376,8 @@ def run(path: str, flags: Optional[TfFlags] = None, *,
     result = benchmark_pb2.BenchmarkRun(
         runtime="tensorflow", model_path=path, model_size_bytes=model_size(path), init_us=init_us,
         warmup=warmup.to_proto(), inference=inference.to_proto(), num_threads=flags.num_threads,
-        engine=f"tensorflow {tf.__version__} ({runner.kind})", input_layers=[l.name for l in layers],
+        engine=f"tensorflow {tf.__version__} ({runner.kind}"
+        + (", frozen on the way)" if frozen_on_the_way else ")"), input_layers=[l.name for l in layers],
         input_shapes=[",".join(map(str, l.shape)) for l in layers],
         input_types=[l.dtype for l in layers], output_layers=output_names)
     # The C++ tool divides int64 totals: its averages are whole microseconds.
@@ -317,7 +386,7 @@ def run(path: str, flags: Optional[TfFlags] = None, *,
     result.inference_avg_us = inference.sum // inference.count
     if flags.show_flops:
         try:
-            result.flops = estimate_flops(model, values)
+            result.flops = estimate_flops(model, {t.name: values[t.name] for t in runner.inputs})
         except tf.errors.OpError as exc:
             result.error = f"FLOPs estimate failed: {exc.message.splitlines()[0]}"
     result.memory.CopyFrom(memory.finish())

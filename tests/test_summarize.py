@@ -297,3 +297,19 @@ def test_dtype_names_match_tensorflow():
 def test_tensors_tensorflow_cannot_decode_give_none(proto, reason):
     proto.tensor_shape.dim.add(size=2)
     assert tensor_debug_string(proto) is None, reason
+
+
+def test_float32_text_reads_back_exactly_including_subnormals():
+    import random
+    import struct
+
+    from tflite_tools._tensor_text import _strtof, float32_text
+
+    rng = random.Random(3)
+    patterns = [rng.getrandbits(32) for _ in range(3000)] + [1, 0x007FFFFF, 0x00800000, 0x7F7FFFFF]
+    for bits in patterns:
+        value = struct.unpack("<f", struct.pack("<I", bits))[0]
+        if value != value or value in (float("inf"), float("-inf")):
+            continue
+        assert _strtof(float32_text(value)) == value, hex(bits)
+    assert float32_text(struct.unpack("<f", struct.pack("<I", 1))[0]) == "1.4013e-45"

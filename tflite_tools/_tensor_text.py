@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import math
 import struct
-from fractions import Fraction
 
 from tflite_tools import dtypes
 
@@ -150,30 +149,35 @@ def tensor_num_elements(tensor) -> int | None:
     None when FromProto fails (bad shape, unsupported dtype, content of the
     wrong size). Only sizes are checked, values are not decoded.
     """
+    decoded = _from_proto(tensor)
+    return None if decoded is None else decoded[0]
+
+
+def _from_proto(tensor):
+    """(element count, raw elements) as FromProto accepts them, or None.
+
+    The raw elements are the tensor_content bytes (a list of byte strings for
+    string-list dtypes), or [] when the values sit in the typed fields.
+    """
     dims = _tensor_dims(tensor.tensor_shape)
     layout = _LAYOUT.get(tensor.dtype)
     if dims is None or layout is None:
         return None
     count = math.prod(dims)
-    if count > 0 and _content_elements(tensor, layout, count) is None:
-        return None
-    return count
-
-
-def _content_elements(tensor, layout, count):
-    """The raw elements of tensor_content ([] when it is empty), or None when
-    FromProto would reject it."""
-    content = tensor.tensor_content
+    if count == 0:
+        return 0, []
+    content = tensor.tensor_content  # a copy: read it once
     if not content:
-        return []
+        return count, []
     code = layout[0]
     if code is _STRING_LIST:
-        return _decode_string_list(content, count)
+        strings = _decode_string_list(content, count)
+        return None if strings is None else (count, strings)
     if len(content) != struct.calcsize(code) * count:
         return None
     if tensor.dtype == 10 and content.strip(b"\x00\x01"):
         return None  # bools must be 0 or 1 bytes
-    return content
+    return count, content
 
 
 def _decode_string_list(data: bytes, count: int) -> list[bytes] | None:
@@ -206,33 +210,33 @@ def _decode_string_list(data: bytes, count: int) -> list[bytes] | None:
 
 def tensor_debug_string(tensor) -> str | None:
     """`Tensor::DebugString()` of FromProto(tensor), or None when FromProto fails."""
-    count = tensor_num_elements(tensor)
-    if count is None:
+    decoded = _from_proto(tensor)
+    if decoded is None:
         return None
+    count, raw = decoded
     dims = [d.size for d in tensor.tensor_shape.dim]
     limit = min(_SUMMARY_VALUES, count)
-    values = [_element_text(tensor.dtype, v) for v in _first_values(tensor, limit)]
+    values = [_element_text(tensor.dtype, v) for v in _first_values(tensor, raw, limit)]
     shape = "[" + ",".join(str(d) for d in dims) + "]"
     return (f"Tensor<type: {dtypes.type_string(tensor.dtype)} shape: {shape} "
             f"values: {_summarize(values, dims, count)}>")
 
 
-def _first_values(tensor, limit: int) -> list:
+def _first_values(tensor, raw, limit: int) -> list:
     """The first `limit` elements, as Python numbers/bytes in storage form."""
     if limit == 0:
         return []
-    layout = _LAYOUT[tensor.dtype]
-    content = tensor.tensor_content
-    if content:
-        if layout[0] is _STRING_LIST:
-            return _decode_string_list(content, tensor_num_elements(tensor))[:limit]
-        return [v[0] for v in struct.iter_unpack(layout[0], content[:struct.calcsize(layout[0]) * limit])]
-    field = getattr(tensor, layout[1])
+    code, field_name = _LAYOUT[tensor.dtype]
+    if raw:
+        if code is _STRING_LIST:
+            return raw[:limit]
+        return [v[0] for v in struct.iter_unpack(code, raw[:struct.calcsize(code) * limit])]
+    field = getattr(tensor, field_name)
     if tensor.dtype in (8, 18):
         field = []  # complex values print as "?", their pairs need no splitting
     values = list(field[:limit])
     # FromProtoField: missing values repeat the last one; none at all are T().
-    default = b"" if layout[0] is _STRING_LIST else 0
+    default = b"" if code is _STRING_LIST else 0
     fill = values[-1] if values else default
     values += [fill] * (limit - len(values))
     if tensor.dtype in _INT_BITS:
@@ -330,7 +334,7 @@ def float32_text(value: float) -> str:
     if math.isnan(value):
         return "-nan" if math.copysign(1.0, value) < 0 else "nan"
     short = "%.6g" % value
-    if math.isinf(value) or _nearest_float32(Fraction(short)) == value:
+    if math.isinf(value) or _strtof(short) == value:
         return short
     return "%.9g" % value
 
@@ -345,17 +349,20 @@ def float64_text(value: float) -> str:
     return "%.17g" % value
 
 
-def _nearest_float32(exact: Fraction) -> float:
-    """The float32 nearest to `exact` (ties to even), as strtof rounds it.
+def _strtof(text: str) -> float:
+    """The float32 nearest to the decimal `text` (ties to even), as strtof reads it.
 
     Rounding through a double first could round twice, so this works on the
     exact rational value.
     """
+    from fractions import Fraction  # only value printing needs it; keeps plain summaries fast
+
+    exact = Fraction(text)
     if exact == 0:
         return 0.0
     sign = -1 if exact < 0 else 1
     magnitude = abs(exact)
-    exponent = max(math.floor(math.log2(magnitude)) if magnitude else 0, -126)
+    exponent = max(math.floor(math.log2(magnitude)), -126)
     # Correct log2's floating-point estimate so 2**exponent <= magnitude.
     while Fraction(2) ** exponent > magnitude and exponent > -126:
         exponent -= 1

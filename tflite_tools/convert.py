@@ -66,7 +66,7 @@ def convert(source, output_file: Optional[str] = None, *, input_arrays=None, out
             inference_input_type: str = "", inference_output_type: str = "",
             allow_select_tf_ops: bool = False, allow_custom_ops: bool = False,
             unsafe_deserialization: bool = False, saved_model_tags=None, signature_key: str = "",
-            verify: bool = False, report_file: Optional[str] = None
+            checkpoint: Optional[str] = None, verify: bool = False, report_file: Optional[str] = None
             ) -> conversion_pb2.ConversionReport:
     """Convert `source` to TFLite and write it to `output_file` (if given).
 
@@ -85,6 +85,7 @@ def convert(source, output_file: Optional[str] = None, *, input_arrays=None, out
       unsafe_deserialization: load Keras files whose loading runs code
         (Lambda layers, custom objects).
       saved_model_tags, signature_key: which SavedModel MetaGraph/signature.
+      checkpoint: the checkpoint of a graph file, when it is not beside it.
       verify: run TF and TFLite on the same inputs (tflite_tools.verify).
       report_file: also write the report as JSON there.
 
@@ -114,6 +115,7 @@ def convert(source, output_file: Optional[str] = None, *, input_arrays=None, out
     report = conversion_pb2.ConversionReport(options=options)
     job = _Job(report, list(input_arrays or []), list(output_arrays or []),
                parse_input_shapes(input_shapes))
+    job.checkpoint = checkpoint
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
         flatbuffer = _convert_path(job, path)
@@ -156,6 +158,7 @@ class _Job:
         self.rep_shapes: list[list[int]] = []
         self.rep_dtypes: list[str] = []
         self.rep_as_dict = False
+        self.checkpoint: Optional[str] = None
 
 
 # --- paths -------------------------------------------------------------------------
@@ -222,13 +225,13 @@ def _graph_plan(job: _Job, path: str, detection, fmt: str):
     if not outputs:
         outputs = _detected_outputs(path)
     freeze_started = time.perf_counter()
-    if fmt == "FROZEN_GRAPH":
+    if fmt == "FROZEN_GRAPH" and not job.checkpoint:
         graph_def, _ = graphdef_io.read_graph_def(detection.graph_path or path)
         _check_names(graph_def, outputs, "output", "--output_arrays")
         frozen = graph_def
         job.report.steps.append("graph is frozen already")
     else:
-        sources = freeze.model_sources(path) if fmt != "SAVED_MODEL_TF1" else \
+        sources = freeze.model_sources(path, job.checkpoint) if fmt != "SAVED_MODEL_TF1" else \
             freeze.ModelSources(saved_model_dir=path)
         result = freeze.freeze_to_graph_def(
             sources.graph or None, sources.checkpoint or None, outputs, input_meta_graph=sources.meta_graph or None,
@@ -247,7 +250,7 @@ def _graph_plan(job: _Job, path: str, detection, fmt: str):
     if not inputs:
         inputs = [n.name for n in frozen.node if n.op in _PLACEHOLDERS]
         if not inputs:
-            raise UsageError(_no_inputs_message(path))
+            raise UsageError(_no_inputs_message(path, frozen))
     shapes = _input_shapes(job, inputs)
     cuts = _cuts(frozen, inputs, shapes)
     names = [graph_cut.node_name(i) for i in inputs]
@@ -280,10 +283,13 @@ def _detected_outputs(path: str) -> list[str]:
     return outputs
 
 
-def _no_inputs_message(path: str) -> str:
+def _no_inputs_message(path: str, pruned) -> str:
+    """Suggest inspect's input candidates that the outputs actually consume."""
     from tflite_tools.inspect import inspect
 
-    candidates = [c.tensor.name for c in inspect(path).input_candidates]
+    used = {graph_cut.split_tensor(i) for n in pruned.node for i in n.input if not i.startswith("^")}
+    candidates = [c.tensor.name for c in inspect(path).input_candidates
+                  if graph_cut.split_tensor(c.tensor.name) in used]
     hint = (f"feed it at a tensor instead: --input_arrays={','.join(candidates)}" if candidates
             else "name the tensor to feed with --input_arrays")
     return f"'{path}' has no input Placeholder (an input pipeline feeds it); {hint}."

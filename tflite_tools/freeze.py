@@ -375,8 +375,10 @@ class ModelSources:
     checkpoint: str = ""
 
 
-def model_sources(path: str) -> ModelSources:
+def model_sources(path: str, checkpoint: Optional[str] = None) -> ModelSources:
     """Split an artifact path (as `inspect` takes it) into freeze inputs, by its detected format.
+
+    `checkpoint`, when given, replaces the checkpoint found beside the graph.
 
     Raises:
       InputError: the artifact is not a graph that can be frozen.
@@ -388,11 +390,12 @@ def model_sources(path: str) -> ModelSources:
     fmt = summary_pb2.ModelFormat.Name(detection.format)
     if fmt in ("SAVED_MODEL_TF1", "SAVED_MODEL_TF2"):
         return ModelSources(saved_model_dir=path)
-    if fmt in ("CHECKPOINT", "GRAPH_DEF", "META_GRAPH"):
+    if fmt in ("CHECKPOINT", "GRAPH_DEF", "META_GRAPH") or (fmt == "FROZEN_GRAPH" and checkpoint):
         graph = detection.graph_path or path
+        checkpoint = checkpoint or detection.checkpoint_prefix
         if graph.endswith(".meta"):
-            return ModelSources(meta_graph=graph, checkpoint=detection.checkpoint_prefix)
-        return ModelSources(graph=graph, checkpoint=detection.checkpoint_prefix)
+            return ModelSources(meta_graph=graph, checkpoint=checkpoint)
+        return ModelSources(graph=graph, checkpoint=checkpoint)
     if fmt == "FROZEN_GRAPH":
         raise InputError(f"'{path}' is a frozen graph already: there is nothing to freeze; "
                          "convert it directly with `tflite-tools convert`.")

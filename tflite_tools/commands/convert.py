@@ -1,0 +1,83 @@
+"""`tflite-tools convert MODEL [MODEL] -o OUT.tflite`: any artifact to .tflite.
+
+Flags keep tflite_convert's spellings (--output_file, --input_arrays,
+--output_arrays, --input_shapes 1,224,224,3:1,10, --allow_custom_ops).
+MODEL is one artifact; a second MODEL names the files of the same model
+kept apart, a graph and its checkpoint, in either order
+(`convert graph.pbtxt ckpt/model.ckpt-1000 -o model.tflite`).
+"""
+
+from __future__ import annotations
+
+import argparse
+
+from tflite_tools.commands.freeze import add_bool_flag
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("models", nargs="+", metavar="MODEL",
+                        help="any artifact `inspect` recognises; or a graph file and its checkpoint")
+    parser.add_argument("-o", "--output_file", "--output", dest="output_file", required=True,
+                        help="the .tflite to write")
+    parser.add_argument("--input_arrays", default="",
+                        help="comma-separated inputs; any tensor (e.g. IteratorGetNext:0) cuts the graph there")
+    parser.add_argument("--output_arrays", default="", help="comma-separated outputs")
+    parser.add_argument("--input_shapes", default="", help="shapes per input: 1,224,224,3:1,10")
+    parser.add_argument("--quantize", default="none",
+                        choices=("none", "dynamic", "float16", "int8", "int16x8"),
+                        help="post-training quantization (default none)")
+    parser.add_argument("--representative_data", default="",
+                        help=".npz with one array per input name (int8/int16x8 calibration)")
+    parser.add_argument("--inference_input_type", default="", choices=("", "float32", "int8", "uint8", "int16"),
+                        help="integer model input type")
+    parser.add_argument("--inference_output_type", default="", choices=("", "float32", "int8", "uint8", "int16"),
+                        help="integer model output type")
+    add_bool_flag(parser, "--allow_select_tf_ops", "--enable_select_tf_ops", default=False,
+                  help="keep ops TFLite lacks as select TF ops (Flex)")
+    add_bool_flag(parser, "--allow_custom_ops", default=False, help="let unknown ops through as custom ops")
+    add_bool_flag(parser, "--unsafe_deserialization", default=False,
+                  help="load Keras files whose loading runs code (Lambda layers, custom objects)")
+    parser.add_argument("--saved_model_tags", "--saved_model_tag_set", dest="saved_model_tags",
+                        default="serve", help="SavedModel MetaGraph tags (default serve)")
+    parser.add_argument("--signature_key", "--saved_model_signature_key", dest="signature_key",
+                        default="", help="SavedModel signature (default serving_default)")
+    add_bool_flag(parser, "--verify", default=False,
+                  help="run TensorFlow and TFLite on the same inputs and compare")
+    parser.add_argument("--report", default="", help="also write the ConversionReport as JSON here")
+
+
+def run(args):
+    from tflite_tools.convert import convert
+
+    options = dict(
+        input_arrays=_names(args.input_arrays), output_arrays=_names(args.output_arrays),
+        input_shapes=args.input_shapes or None, quantize=args.quantize,
+        representative_data=args.representative_data or None,
+        inference_input_type=args.inference_input_type, inference_output_type=args.inference_output_type,
+        allow_select_tf_ops=args.allow_select_tf_ops, allow_custom_ops=args.allow_custom_ops,
+        unsafe_deserialization=args.unsafe_deserialization, saved_model_tags=args.saved_model_tags,
+        signature_key=args.signature_key, verify=args.verify)
+    model, checkpoint = _graph_and_checkpoint(args.models)
+    return convert(model, args.output_file, checkpoint=checkpoint, report_file=args.report or None,
+                   **options)
+
+
+def _graph_and_checkpoint(models):
+    from tflite_tools.errors import UsageError
+    from tflite_tools.freeze import find_checkpoint
+
+    if len(models) == 1:
+        return models[0], None
+    if len(models) == 2:
+        first, second = (find_checkpoint(m) if not m.endswith((".pb", ".pbtxt", ".meta")) else None
+                         for m in models)
+        if second and not first:
+            return models[0], second
+        if first and not second:
+            return models[1], first
+    raise UsageError(f"convert takes one model, or a graph file and its checkpoint; got "
+                     f"{' '.join(models)} (convert several models one at a time).")
+
+
+def _names(text: str) -> list[str]:
+    return [n.strip() for n in text.split(",") if n.strip()]

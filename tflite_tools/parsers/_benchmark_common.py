@@ -1,0 +1,276 @@
+"""What TF's and TFLite's benchmark_model logs share: the `Stat` line, the
+StatSummarizer / op profiling tables with their short summary, HumanReadableNum
+values, phase bookkeeping and flag names for the `<Description>: [value]` lines.
+
+See tf-tools-formats.md §2.4 (Stat), §2.5 (tables), §3.4 (op profiling).
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+from tflite_tools.proto import benchmark_pb2
+
+_STAT_FIELD = re.compile(r"^(count|first|curr|min|max|avg|std)=([-+]?(?:\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|nan|-?inf))$")
+_ALL_SAME = "(all same)"
+
+
+def parse_stat(text: str) -> benchmark_pb2.Stat | None:
+    """A `Stat<T>::OutputToStream` line, or None when `text` is not one.
+
+    Accepts every era: `count=0`, `count=N curr=X`, `count=N curr=X(all same)`,
+    `count= first= curr= min= max= avg= std=` and the old (<= TF 1.3)
+    `curr= count= min= max= avg= std=`; avg may be `1.04177e+06`. A line with
+    only count/curr means every sample equalled curr, so first/min/max/avg are
+    filled with it and `all_same` is set.
+    """
+    all_same = text.endswith(_ALL_SAME)
+    body = text[:-len(_ALL_SAME)] if all_same else text
+    values = {}
+    for token in body.split():
+        match = _STAT_FIELD.match(token)
+        if not match or match.group(1) in values:
+            return None
+        values[match.group(1)] = match.group(2)
+    if "count" not in values:
+        return None
+    stat = benchmark_pb2.Stat(count=int(values["count"]))
+    if stat.count == 0 or "curr" not in values:
+        return stat
+    for name in ("first", "curr", "min", "max", "std"):
+        if name in values:
+            setattr(stat, name, int(values[name]))
+    if "avg" in values:
+        avg = float(values["avg"])
+        if not math.isnan(avg):  # nan only when count=0; proto equality would break on it
+            stat.avg = avg
+    if "min" not in values:
+        stat.all_same = True
+        stat.first = stat.min = stat.max = stat.curr
+        stat.avg = stat.curr
+    return stat
+
+
+def parse_number(text: str) -> float | None:
+    """A %g-printed double ("1041.15", "3.51239e+06"), or None."""
+    try:
+        value = float(text)
+    except ValueError:
+        return None
+    return None if math.isnan(value) else value
+
+
+_HUMAN = re.compile(r"^(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)([kMBT]?)$")
+_UNITS = {"": 1, "k": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
+
+
+def parse_human_readable(text: str) -> int | None:
+    """strings::HumanReadableNum back to a number: "238.34k" -> 238340, "1E+15"."""
+    match = _HUMAN.match(text)
+    if not match:
+        return None
+    return int(round(float(match.group(1)) * _UNITS[match.group(2)]))
+
+
+_PARAM = re.compile(r"^([^:\[\]]+?)\s*:\s*\[(.*)\]$")
+
+
+def parse_param_line(text: str) -> tuple[str, str] | None:
+    """`<Description>: [<value>]` (also TFLite's `Allow fp16 : [0]`) -> (description, value)."""
+    match = _PARAM.match(text)
+    return (match.group(1), match.group(2)) if match else None
+
+
+_BANNER = re.compile(r"^=+ (.+?) =+$")
+_NODE_COLUMNS = {
+    "[node type]": "node_type", "[start]": "start_ms", "[first]": "first_ms",
+    "[avg ms]": "avg_ms", "[%]": "percent", "[cdf%]": "cdf_percent",
+    "[mem KB]": "mem_kb", "[times called]": "times_called", "[Name]": "name",
+}
+_TYPE_COLUMNS = {
+    "[Node type]": "node_type", "[count]": "count", "[avg ms]": "avg_ms",
+    "[avg %]": "avg_percent", "[cdf %]": "cdf_percent", "[mem KB]": "mem_kb",
+    "[times called]": "times_called",
+}
+_NODES_EXECUTED = re.compile(r"^Number of nodes executed: (\d+)$")
+_NODES_OBSERVED = re.compile(r"^(\d+) nodes observed$")
+_TIMINGS = "Timings (microseconds): "
+_MEMORY = "Memory (bytes): "
+
+
+class StatTables:
+    """Reads StatSummarizer output line by line into a BenchmarkRun's
+    `tables` and `profile_summaries`, under the current section/subgraph."""
+
+    def __init__(self, run: benchmark_pb2.BenchmarkRun):
+        self.run = run
+        self.section = ""
+        self.subgraph = ""
+        self._table: benchmark_pb2.StatTable | None = None
+        self._columns: list[str] | None = None
+        self._type_table = False
+
+    def start_section(self, section: str) -> None:
+        self.section, self.subgraph = section, ""
+        self._table = self._columns = None
+
+    def start_subgraph(self, subgraph: str) -> None:
+        self.subgraph = subgraph
+        self._table = self._columns = None
+
+    def feed(self, text: str) -> bool:
+        """Take one line; False when it is not table output."""
+        if not text:
+            self._columns = None
+            return False
+        banner = _BANNER.match(text)
+        if banner:
+            self._table = self.run.tables.add(title=banner.group(1), section=self.section,
+                                              subgraph=self.subgraph)
+            self._columns = None
+            return True
+        if self._header(text):
+            return True
+        if self._columns is not None and self._row(text):
+            return True
+        return self._short_summary(text)
+
+    def _header(self, text: str) -> bool:
+        labels = [label.strip() for label in text.split("\t")]
+        if labels[0] not in ("[node type]", "[Node type]"):
+            return False
+        self._type_table = labels[0] == "[Node type]"
+        known = _TYPE_COLUMNS if self._type_table else _NODE_COLUMNS
+        if any(label not in known for label in labels):
+            return False
+        self._columns = [known[label] for label in labels]
+        if self._table is None:  # a header pasted without its banner
+            self._table = self.run.tables.add(section=self.section, subgraph=self.subgraph)
+        return True
+
+    def _row(self, text: str) -> bool:
+        cells = [cell.strip() for cell in text.split("\t")]
+        width = len(self._columns)
+        if len(cells) < width:
+            return False
+        if len(cells) > width:  # only the name column can hold a tab
+            cells = cells[:width - 1] + ["\t".join(cells[width - 1:])]
+        row = (benchmark_pb2.NodeTypeStat() if self._type_table else benchmark_pb2.NodeStat())
+        try:
+            for field, cell in zip(self._columns, cells):
+                kind = row.DESCRIPTOR.fields_by_name[field].cpp_type
+                if kind == row.DESCRIPTOR.fields_by_name[field].CPPTYPE_STRING:
+                    setattr(row, field, cell)
+                elif kind == row.DESCRIPTOR.fields_by_name[field].CPPTYPE_DOUBLE:
+                    setattr(row, field, float(cell.rstrip("%")))
+                else:
+                    setattr(row, field, int(cell))
+        except ValueError:
+            return False
+        (self._table.type_rows if self._type_table else self._table.rows).append(row)
+        return True
+
+    def _summary(self) -> benchmark_pb2.ProfileSummary:
+        for summary in self.run.profile_summaries:
+            if summary.section == self.section and summary.subgraph == self.subgraph:
+                return summary
+        return self.run.profile_summaries.add(section=self.section, subgraph=self.subgraph)
+
+    def _short_summary(self, text: str) -> bool:
+        match = _NODES_EXECUTED.match(text)
+        if match:
+            self._summary().nodes_executed = int(match.group(1))
+            return True
+        match = _NODES_OBSERVED.match(text)
+        if match:
+            self._summary().nodes_observed = int(match.group(1))
+            return True
+        for prefix, field in ((_TIMINGS, "timings"), (_MEMORY, "memory")):
+            if text.startswith(prefix):
+                stat = parse_stat(text[len(prefix):])
+                if stat is None:
+                    return False
+                getattr(self._summary(), field).CopyFrom(stat)
+                return True
+        return False
+
+
+class Phases:
+    """Which benchmark phase each Stat line belongs to.
+
+    A `Running benchmark ...` line announces the phase of the next Stat line;
+    logs pasted from the middle have Stat lines with no announcement, which
+    `finish` places by matching their average against the summary line.
+    """
+
+    def __init__(self, run: benchmark_pb2.BenchmarkRun, order: tuple[str, ...]):
+        self.run = run
+        self.order = order  # Stat fields of BenchmarkRun in run order
+        self.pending: str | None = None
+        self.orphans: list[benchmark_pb2.Stat] = []
+
+    def announce(self, phase: str) -> None:
+        self.pending = phase
+
+    def next_unannounced(self) -> str:
+        """The first phase in run order that has no Stat yet."""
+        for phase in self.order:
+            if not self.run.HasField(phase):
+                return phase
+        return self.order[-1]
+
+    def stat(self, stat: benchmark_pb2.Stat) -> None:
+        if self.pending is None:
+            self.orphans.append(stat)
+        else:
+            getattr(self.run, self.pending).CopyFrom(stat)
+        self.pending = None
+
+    def finish(self, summary_avgs: dict[str, float]) -> None:
+        """Place orphan Stat lines; `summary_avgs` maps phase -> average the
+        summary line printed (TF truncates to int, TFLite prints %g)."""
+        for stat in self.orphans:
+            free = [p for p in self.order if not self.run.HasField(p)]
+            matching = [p for p in free if p in summary_avgs
+                        and _close(stat.avg, summary_avgs[p])]
+            if matching:
+                phase = matching[0]
+            elif len(self.orphans) == 1 and len(free) == len(self.order):
+                phase = "inference"  # a lone pasted Stat line is the number people quote
+            elif free:
+                phase = free[0]
+            else:
+                continue
+            getattr(self.run, phase).CopyFrom(stat)
+
+
+def _close(avg: float, printed: float) -> bool:
+    return abs(avg - printed) < 1.0 or abs(avg - printed) <= 1e-5 * abs(printed)
+
+
+def fill_from_stats(run: benchmark_pb2.BenchmarkRun) -> None:
+    """Averages and first inference from the Stat lines when no summary line gave them."""
+    for phase, field in (("warmup", "warmup_avg_us"), ("inference", "inference_avg_us"),
+                         ("inference_with_stats", "with_stats_avg_us")):
+        if not getattr(run, field) and run.HasField(phase) and getattr(run, phase).count:
+            setattr(run, field, getattr(run, phase).avg)
+    if not run.first_inference_us and run.HasField("warmup") and run.warmup.count:
+        run.first_inference_us = run.warmup.first
+
+
+def set_parameters(run: benchmark_pb2.BenchmarkRun, logged: dict[str, str],
+                   command: dict[str, str]) -> None:
+    """Parameters: flags from a pasted command line, overridden by what the log printed."""
+    for name, value in {**command, **logged}.items():
+        run.parameters[name] = value
+    if "num_threads" in run.parameters:
+        try:
+            run.num_threads = int(run.parameters["num_threads"])
+        except ValueError:
+            pass
+
+
+def split_list(value: str) -> list[str]:
+    """A logged comma list ("a,b") as names; "" gives none."""
+    return [item for item in value.split(",") if item]

@@ -182,6 +182,16 @@ def test_saved_model_tf2_source(saved_model_tf2, tmp_path):
     assert list(report.outputs[0].shape) == [3, 3]
 
 
+def test_saved_model_tf1_source(saved_model_tf1, tmp_path):
+    tf = artifacts.tensorflow()
+    converter = tf.compat.v1.lite.TFLiteConverter.from_saved_model(saved_model_tf1.path)
+    tflite_path = _write(converter, tmp_path / "tf1.tflite")
+    report = verify(saved_model_tf1.path, tflite_path, num_samples=2)
+    assert report.status == S.PASSED
+    assert [m.source_name for m in report.output_mapping] == ["y"]
+    assert report.outputs[0].max_abs_error < 1e-5
+
+
 @pytest.mark.parametrize("kind", ["keras_h5", "keras_v3"])
 def test_keras_sources(kind, request, tmp_path):
     artifact = request.getfixturevalue(kind)
@@ -261,6 +271,22 @@ def test_select_ops_model_is_not_runnable(select_ops_graph, tmp_path):
     assert "outputs" not in report
     assert any(c.startswith("output output (float32 [1, 4]) <-> output") and c.endswith("match")
                for c in report["checks"])
+
+
+def test_custom_op_model_is_not_runnable(tmp_path):
+    tf = artifacts.tensorflow()
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [1, 4], name="x")
+        tf.identity(tf.math.erfinv(x * 0.5), name="y")  # neither builtin nor select: a custom op
+    source = tmp_path / "erfinv.pb"
+    source.write_bytes(graph.as_graph_def().SerializeToString())
+    converter = tf.compat.v1.lite.TFLiteConverter.from_frozen_graph(str(source), ["x"], ["y"])
+    converter.allow_custom_ops = True
+    report = verify(str(source), _write(converter, tmp_path / "erfinv.tflite"))
+    assert report.status == S.NOT_RUNNABLE and not report.outputs
+    assert "NOT numerically verified" in report.message and "custom ops" in report.message
+    assert any("custom op(s) Erfinv" in check for check in report.checks)
 
 
 # --- inputs ------------------------------------------------------------------------------------------

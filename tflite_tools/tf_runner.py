@@ -321,9 +321,19 @@ def _keras_runner(model: LoadedModel) -> SourceRunner:
     outputs = [SourceTensor(name, np.dtype(t.dtype), tuple(t.shape), aliases=(f"output_{i}",))
                for i, (name, t) in enumerate(zip(names, keras_model.outputs))]
 
+    # Call with the structure the model was built with (one tensor, a list,
+    # or a dict), or Keras warns that the structure does not match.
+    structure = keras_model.input
+
     def call(feeds):
-        args = [feeds[t.name].astype(t.dtype, copy=False) for t in inputs]
-        result = keras_model(args if len(args) > 1 else args[0], training=False)
+        args = {t.name: feeds[t.name].astype(t.dtype, copy=False) for t in inputs}
+        if isinstance(structure, dict):
+            packed = {key: args[_keras_name(t)] for key, t in structure.items()}
+        elif isinstance(structure, (list, tuple)):
+            packed = [args[t.name] for t in inputs]
+        else:
+            packed = args[inputs[0].name]
+        result = keras_model(packed, training=False)
         if not isinstance(result, (list, tuple)):
             result = [result]
         return [np.asarray(r) for r in result]

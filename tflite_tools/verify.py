@@ -131,12 +131,12 @@ def verify_conversion(source: Union[str, LoadedModel], tflite_path: str, *,
             quantized=tflite.quantization != "none", flex_ops=tflite.flex_ops)
         inputs = _map_inputs(runner.inputs, tflite)
         report.input_mapping.extend(_mapping(runner.inputs[s], tflite.inputs[t], m) for s, t, m in inputs)
-        if not tflite.runnable or tflite.custom_ops:
-            return _structural_report(report, runner, tflite, inputs)
         shapes = _resolve_shapes(runner.inputs, tflite, inputs, input_shapes)
         report.inputs.extend(
             common_pb2.TensorSpec(name=t.name, dtype=t.dtype.name, shape=shapes[t.name], tensor_name=t.tensor_name,
                                   index=i) for i, t in enumerate(runner.inputs))
+        if not tflite.runnable or tflite.custom_ops:
+            return _structural_report(report, runner, tflite, inputs)
         samples = _load_samples(input_data, runner.inputs, shapes) if input_data else \
             _random_samples(runner.inputs, shapes, low, high, seed, num_samples)
         report.input_data = input_data or f"random(seed={seed}, range=[{low:g},{high:g}])"
@@ -411,7 +411,7 @@ def _assign(cost) -> list:
 
 
 def _compare_all(report, sources, tflite, source_out, tflite_out, atol, rtol):
-    outputs = _map_outputs(sources, tflite, source_out, tflite_out)
+    outputs = sorted(_map_outputs(sources, tflite, source_out, tflite_out))  # in source order
     report.output_mapping.extend(_mapping(sources[s], tflite.outputs[t], m) for s, t, m in outputs)
     failures = []
     mapped = {s for s, _, _ in outputs}
@@ -615,9 +615,9 @@ def format_text(report: verification_pb2.VerificationReport) -> str:
             lines.append(f"  {c.source_name} {list(c.shape)} {c.dtype}: {'PASS' if c.passed else 'FAIL'} "
                          f"({_criterion(c)})")
             if c.criterion != "shape":
+                agreement = f"  argmax agreement {c.agreement:.0%}" if c.criterion == "snr+argmax" else ""
                 lines.append(f"    max abs {c.max_abs_error:.3g}  max rel {c.max_rel_error:.3g}  "
-                             f"mean abs {c.mean_abs_error:.3g}  SNR {c.snr_db:.1f} dB  "
-                             f"argmax agreement {c.agreement:.0%}")
+                             f"mean abs {c.mean_abs_error:.3g}  SNR {c.snr_db:.1f} dB{agreement}")
     if report.checks:
         lines.append("structural checks:")
         lines.extend(f"  {check}" for check in report.checks)

@@ -313,3 +313,61 @@ def test_float32_text_reads_back_exactly_including_subnormals():
             continue
         assert _strtof(float32_text(value)) == value, hex(bits)
     assert float32_text(struct.unpack("<f", struct.pack("<I", 1))[0]) == "1.4013e-45"
+
+
+# --- SortByExecutionOrder against TensorFlow's C++ ----------------------------
+
+def _tf_execution_order(graph_bytes: bytes):
+    """TensorFlow's own SortByExecutionOrder (graph_transforms' transform of that name)."""
+    from tensorflow.python.util import _pywrap_transform_graph
+
+    import tensorflow as tf
+
+    try:
+        out = _pywrap_transform_graph.TransformGraphWithStringInputs(
+            graph_bytes, "", "", "sort_by_execution_order")
+    except ValueError as exc:
+        return str(exc)
+    return [n.name for n in tf.compat.v1.GraphDef.FromString(out).node]
+
+
+def _our_execution_order(graph_bytes: bytes):
+    from tflite_tools._graph_order import GraphOrderError, sort_by_execution_order
+
+    nodes = list(tf_graph_pb2.GraphDef.FromString(graph_bytes).node)
+    try:
+        return [nodes[i].name for i in sort_by_execution_order(nodes)]
+    except GraphOrderError as exc:
+        return str(exc)
+
+
+def _random_graph(seed: int) -> bytes:
+    """A random graph with Merge nodes, control inputs, back edges and duplicates."""
+    import random
+
+    rng = random.Random(seed)
+    graph = tf_graph_pb2.GraphDef()
+    count = rng.randint(5, 40)
+    for i in range(count):
+        op = rng.choice(["Const", "Add", "Identity", "Merge", "NoOp"])
+        inputs = []
+        if op != "Const":
+            for _ in range(rng.randint(0, 3)):
+                source = rng.randrange(count if rng.random() < 0.1 else max(i, 1))
+                inputs.append(rng.choice(["", "^"]) + f"n{source}" + rng.choice(["", ":1"]))
+        graph.node.add(name=f"n{i}", op=op, input=inputs)
+    return graph.SerializeToString()
+
+
+def test_execution_order_matches_tensorflow(frozen_graph):
+    graphs = [open(os.path.join(FIXTURES, case, "graph.pb"), "rb").read()
+              for case in _cases() if os.path.exists(os.path.join(FIXTURES, case, "graph.pb"))]
+    with open(frozen_graph.files["pb"], "rb") as f:
+        graphs.append(f.read())
+    graphs += [_random_graph(seed) for seed in range(150)]
+    outcomes = set()
+    for graph in graphs:
+        expected = _tf_execution_order(graph)
+        assert _our_execution_order(graph) == expected
+        outcomes.add(type(expected))
+    assert outcomes == {list, str}  # both orders and TF's error messages were compared

@@ -1,0 +1,48 @@
+"""`tflite-tools demo [DIR]`: the README's walk-through on a model it makes.
+
+It writes a classic TF1 training directory (Saver checkpoint + MetaGraph +
+graph.pbtxt, fed by a tf.data iterator, like slim/MobileNet training output)
+into DIR/train, inspects it, then converts it to DIR/model.tflite with
+--verify and --report DIR/report.json, cut at the input candidate that
+`inspect` proposes. Progress goes to stderr; the result is the ConversionReport.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import sys
+
+
+def configure(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("directory", nargs="?", default="tflite-tools-demo",
+                        help="where to write the demo (default ./tflite-tools-demo)")
+
+
+def run(args):
+    from tflite_tools import demo, render
+    from tflite_tools.convert import convert
+    from tflite_tools.inspect import inspect
+
+    train_dir = os.path.join(args.directory, "train")
+    output = os.path.join(args.directory, "model.tflite")
+    report_file = os.path.join(args.directory, "report.json")
+    _say(f"1/3 training a tiny MobileNet-like network for {demo.TRAIN_STEPS} steps into {train_dir}")
+    demo.build_training_run(train_dir)
+    _say(f"2/3 tflite-tools inspect {train_dir}")
+    summary = inspect(train_dir)
+    sys.stderr.write(render.render(summary, "text"))
+    candidate = summary.input_candidates[0]
+    flags = shlex.split(candidate.convert_flag)
+    options = dict(flag.lstrip("-").split("=", 1) for flag in flags)
+    command = ["tflite-tools", "convert", train_dir, "-o", output, *flags,
+               "--output_arrays=" + demo.OUTPUT_NODE, "--verify", "--report", report_file]
+    _say("3/3 " + shlex.join(command))
+    return convert(train_dir, output, input_arrays=options["input_arrays"].split(","),
+                   input_shapes=options.get("input_shapes"), output_arrays=[demo.OUTPUT_NODE],
+                   verify=True, report_file=report_file)
+
+
+def _say(line: str) -> None:
+    sys.stderr.write(f"\n== {line}\n")

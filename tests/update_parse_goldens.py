@@ -8,6 +8,10 @@ the shared graphs (shared/fixtures/tf_tools/). Each golden is the parser's
 message for its input; review the diff by eye before committing (spot-check
 the numbers against the input), since tests/test_parsers.py takes the goldens
 as the truth. Also rewrites tests/testdata/parse/README.md, a line per case.
+
+    .venv/bin/python tests/update_parse_goldens.py --unknown
+
+prints every line the parsers keep in `unknown_lines`, per case.
 """
 
 from __future__ import annotations
@@ -33,6 +37,40 @@ _REAL_DIRS = {
     "benchmark_model_tflite": "tflite_benchmark_model",
     "freeze_graph_errors": "freeze_graph",
     "tflite_converter_errors": "freeze_graph",
+}
+# What each real log exercises, by real_outputs/<dir>/<number>.
+_NOTES = {
+    ("summarize_graph", "01"): "indented paste with its command line; string input `[?]`; 64 op types; no hint",
+    ("summarize_graph", "03"): "`$ ` prompt; `shape=None` of older builds",
+    ("summarize_graph", "05"): "zsh prompt; `shape=[]`; old hint with `--logtostderr`, empty shape",
+    ("summarize_graph", "07"): "47 possible outputs of a training graph; trailing spaces",
+    ("summarize_graph", "09"): "`--print_structure`: 37 lines with `value=`; `half(19)` input",
+    ("summarize_graph", "11"): "tab-indented paste with `>>` prompt; no inputs; op list hand-wrapped on 4 lines",
+    ("summarize_graph", "13"): "Object Detection graph: uint8 `[?,?,?,3]`, 4 outputs, 1536 control edges",
+    ("summarize_graph", "15"): "outputs, op list and hint hand-wrapped without `\\`",
+    ("summarize_graph", "17"): "queue-fed graph: no inputs, empty `--input_layer=` values",
+    ("benchmark_model_tf", "01"): "2017 glog prefixes; command line with stat flags; warmup 2; node-type table only",
+    ("benchmark_model_tf", "03"): "pasted from the Average line on: node-type table, short summary, FLOPs",
+    ("benchmark_model_tf", "05"): "2018 log behind a shell prompt, cut after the Average line",
+    ("benchmark_model_tf", "07"): "middle of a TF 1.3 log, cut inside the node-type table",
+    ("benchmark_model_tflite", "01"): "op profiling: exponent avg `2.95034e+06`, memory delta line, two sections",
+    ("benchmark_model_tflite", "03"): "op profiling output only; NNAPI delegate rows, names with commas",
+    ("benchmark_model_tflite", "05"): "tail: a Stat line without its heading; `Peak memory footprint` line",
+    ("benchmark_model_tflite", "07"): "TF ~2.3 full parameter list (`Allow fp16 : [0]`), 65-node profile",
+    ("benchmark_model_tflite", "09"): "tail: `Inference timings` and memory delta lines",
+    ("benchmark_model_tflite", "11"): "command glued to `STARTING!`; `INFO:` XNNPACK delegate line",
+    ("benchmark_model_tflite", "13"): "failure: `ERROR:` op version mismatch, `Benchmarking failed.`",
+    ("freeze_graph_errors", "01"): "traceback tail: `AssertionError: logits/BiasAdd:0 is not in graph`",
+    ("freeze_graph_errors", "03"): "`DataLossError`: the `checkpoint` file given as the checkpoint",
+    ("freeze_graph_errors", "05"): "Windows traceback hard-wrapped at 80 columns: `OSError`",
+    ("freeze_graph_errors", "07"): "a lone `DecodeError` line",
+    ("tflite_converter_errors", "01"): "TOCO unsupported-ops message (all unknown here)",
+    ("tflite_converter_errors", "03"): "TOCO unsupported-ops message, IdentityN (all unknown here)",
+    ("tflite_converter_errors", "05"): "MLIR `loc(callsite(...))` errors (all unknown here)",
+    ("tflite_converter_errors", "07"): "MLIR flex-ops error line (unknown here)",
+    ("tflite_converter_errors", "09"): "toco command with `\\` + `> ` continuations; glog F line -> error",
+    ("tflite_converter_errors", "11"): "Keras converter traceback -> `ValueError`; deprecation warnings unknown",
+    ("tflite_converter_errors", "13"): "Colab traceback -> `ValueError: Invalid tensors`",
 }
 # tf_tools/<case>/<file> -> (parser, case-name suffix)
 _TF_TOOL_FILES = {
@@ -69,8 +107,9 @@ def cases() -> list[Case]:
             with open(path, encoding="utf-8") as f:
                 first = f.readline().strip()
             source = first[len("# source: "):] if first.startswith("# source: ") else ""
-            name = prefix + os.path.splitext(os.path.basename(path))[0]
-            found.append(Case(tool, name, path, source))
+            number = os.path.splitext(os.path.basename(path))[0]
+            note = _NOTES.get((directory, number), "")
+            found.append(Case(tool, prefix + number, path, f"{note} (source: {source})" if note else source))
     for case_dir in sorted(glob.glob(os.path.join(TF_TOOLS, "*", ""))):
         case = os.path.basename(os.path.dirname(case_dir))
         with open(os.path.join(case_dir, "case.json"), encoding="utf-8") as f:
@@ -115,7 +154,21 @@ def _readme(all_cases: list[Case]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def main() -> int:
+def print_unknown_lines() -> None:
+    """Every line the parsers keep as unknown, per case (the issue's "done when" list)."""
+    for case in cases():
+        message = parse_case(case)
+        holders = [message, *getattr(message, "runs", [])]
+        unknown = [line for h in holders if "unknown_lines" in h.DESCRIPTOR.fields_by_name
+                   for line in h.unknown_lines]
+        for line in unknown:
+            print(f"{case.tool}/{case.name}: {line}")
+
+
+def main(argv: list[str]) -> int:
+    if argv == ["--unknown"]:
+        print_unknown_lines()
+        return 0
     all_cases = cases()
     for case in all_cases:
         os.makedirs(os.path.dirname(case.golden_path), exist_ok=True)
@@ -129,4 +182,4 @@ def main() -> int:
 
 if __name__ == "__main__":
     sys.path.insert(0, ROOT)
-    sys.exit(main())
+    sys.exit(main(sys.argv[1:]))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 import re
 
+from tflite_tools import dtypes
 from tflite_tools.proto import benchmark_pb2
 
 _STAT_FIELD = re.compile(r"^(count|first|curr|min|max|avg|std)=([-+]?(?:\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|nan|-?inf))$")
@@ -274,3 +275,19 @@ def set_parameters(run: benchmark_pb2.BenchmarkRun, logged: dict[str, str],
 def split_list(value: str) -> list[str]:
     """A logged comma list ("a,b") as names; "" gives none."""
     return [item for item in value.split(",") if item]
+
+
+def fill_inputs(run: benchmark_pb2.BenchmarkRun) -> None:
+    """input_layers/input_shapes/input_types/output_layers from the parameters,
+    spelled as the Python engine spells them (types as tf.DType names)."""
+    p = run.parameters
+    run.input_layers.extend(split_list(p.get("input_layer", "")))
+    run.output_layers.extend(split_list(p.get("output_layer", "")))
+    if p.get("input_layer_shape"):
+        # ":" separates inputs; an empty entry is a scalar (or an unset shape)
+        run.input_shapes.extend(p["input_layer_shape"].split(":"))
+    for name in split_list(p.get("input_layer_type", "")):
+        try:
+            run.input_types.append(dtypes.python_name(dtypes.base_enum(dtypes.enum_from_name(name))))
+        except KeyError:  # benchmark_model would have refused it; keep what was logged
+            run.input_types.append(name)

@@ -129,7 +129,6 @@ def parse(text: str) -> benchmark_pb2.BenchmarkResult:
     common.fill_from_stats(run)
     common.set_parameters(run, logged, command)
     run.model_path = run.parameters.get("graph", "")
-    run.input_layers.extend(common.split_list(run.parameters.get("input_layer", "")))
-    run.output_layers.extend(common.split_list(run.parameters.get("output_layer", "")))
+    common.fill_inputs(run)
     run.error = "\n".join(errors)
     return benchmark_pb2.BenchmarkResult(runs=[run])

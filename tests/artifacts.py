@@ -173,7 +173,8 @@ def build_tflite_model(directory: str, frozen: Artifact) -> Artifact:
     path = os.path.join(directory, "model.tflite")
     with open(path, "wb") as f:
         f.write(converter.convert())
-    return Artifact("tflite_model", path, directory, "TFLITE", CNN_INPUTS, CNN_OUTPUTS, {"tflite": path})
+    return Artifact("tflite_model", path, directory, "TFLITE", (Tensor("input", "float32", CNN_INPUT_SHAPE),),
+                    (Tensor("output", "float32", (1, CNN_CLASSES), "SOFTMAX"),), {"tflite": path})
 
 
 def build_saved_model_tf1(directory: str) -> Artifact:

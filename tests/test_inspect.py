@@ -1,0 +1,218 @@
+"""inspect on every artifact kind built with real TensorFlow: the right
+format, inputs, outputs (bookkeeping sinks left out and counted), variables,
+parameters, input candidates for slim-style graphs; the CLI's text and JSON;
+and no TensorFlow import on the fast paths."""
+
+import io
+import json
+import math
+import os
+import subprocess
+import sys
+
+import pytest
+
+from tflite_tools.cli import main
+from tflite_tools.inspect import format_text, inspect
+from tflite_tools.proto import summary_pb2
+
+
+def _tensors(specs):
+    return [(s.name, s.dtype, tuple(s.shape)) for s in specs]
+
+
+def _expected(tensors, with_shape=True):
+    return [(t.name, t.dtype, tuple(t.shape) if with_shape else ()) for t in tensors]
+
+
+def _params(variables):
+    return sum(math.prod(shape) for shape in variables.values())
+
+
+@pytest.mark.parametrize("kind", ["frozen_graph", "checkpoint_graph", "saved_model_tf1", "saved_model_tf2",
+                                  "keras_h5", "keras_v3", "tflite_model", "multi_io_graph",
+                                  "dynamic_batch_graph", "select_ops_graph"])
+def test_format_inputs_and_outputs(request, kind):
+    artifact = request.getfixturevalue(kind)
+    summary = inspect(artifact.path)
+    assert summary_pb2.ModelFormat.Name(summary.format) == artifact.format
+    assert _tensors(summary.inputs) == _expected(artifact.inputs)
+    assert [(s.name, s.dtype) for s in summary.outputs] == [(t.name, t.dtype) for t in artifact.outputs]
+    for spec, expected in zip(summary.outputs, artifact.outputs):
+        # GraphDefs without shape attrs cannot say an output's shape without TensorFlow.
+        assert spec.unknown_rank or tuple(spec.shape) == expected.shape
+        if expected.op:
+            assert spec.op == expected.op
+
+
+def test_frozen_graph_counts(frozen_graph):
+    summary = inspect(frozen_graph.files["pbtxt"])
+    weights = 3 * 3 * 3 * 4 + 4 + 256 * 5 + 5
+    assert summary.const_parameters == weights + 2  # + the Reshape's shape constant
+    assert summary.variable_parameters == 0 and not summary.variables
+    ops = {c.op: c.count for c in summary.op_counts}
+    assert ops == {"Const": 5, "BiasAdd": 2, "Conv2D": 1, "MatMul": 1, "Placeholder": 1, "Relu": 1,
+                   "Reshape": 1, "Softmax": 1}
+    assert summary.op_counts[0].op == "Const"  # most frequent first
+    assert summary.node_count == 13 and summary.omitted_outputs == 0
+    assert summary.convert_command.endswith("--input_arrays=input --output_arrays=output")
+
+
+def test_checkpoint_leaves_out_saver_and_initializers(checkpoint_graph):
+    summary = inspect(checkpoint_graph.path)
+    assert [s.name for s in summary.outputs] == ["output"]
+    assert summary.omitted_outputs == len(summary.omitted_output_names) >= 3
+    assert {"init", "save/restore_all"} <= set(summary.omitted_output_names)
+    assert {s.name: tuple(s.shape) for s in summary.variables} == checkpoint_graph.variables
+    assert summary.variable_parameters == _params(checkpoint_graph.variables)
+    assert summary.control_edges > 0
+    assert summary.detection.checkpoint_prefix == checkpoint_graph.files["prefix"]
+
+
+def test_graph_def_variables_come_from_attrs(checkpoint_graph, tmp_path):
+    lone = tmp_path / "graph.pb"
+    lone.write_bytes(open(checkpoint_graph.files["pb"], "rb").read())
+    summary = inspect(str(lone))
+    assert summary_pb2.ModelFormat.Name(summary.format) == "GRAPH_DEF"
+    assert {s.name: tuple(s.shape) for s in summary.variables} == checkpoint_graph.variables
+    assert summary.variable_parameters == _params(checkpoint_graph.variables)
+
+
+def test_slim_graph_gives_input_candidates_and_flag(slim_dataset_graph):
+    summary = inspect(slim_dataset_graph.path)
+    assert not summary.inputs
+    assert [s.name for s in summary.outputs] == ["predictions"]
+    assert summary.omitted_outputs >= 5  # iterator plumbing, summaries, initializers, saver, train op
+    assert "train_op" in summary.omitted_output_names
+    images, labels = summary.input_candidates
+    assert (images.tensor.name, images.tensor.dtype, tuple(images.tensor.shape)) == \
+        ("IteratorGetNext:0", "float32", (2, 8, 8, 3))
+    assert (labels.tensor.name, labels.tensor.dtype, tuple(labels.tensor.shape)) == ("IteratorGetNext:1", "int64", (2,))
+    assert images.convert_flag == "--input_arrays=IteratorGetNext:0 --input_shapes=2,8,8,3"
+    assert "IteratorGetNext" in images.reason
+    assert "--input_arrays=IteratorGetNext:0 --input_shapes=2,8,8,3 --output_arrays=predictions" \
+        in summary.convert_command
+    assert {s.name: tuple(s.shape) for s in summary.variables} == slim_dataset_graph.variables
+
+
+def test_dynamic_batch_convert_command_fixes_the_batch(dynamic_batch_graph):
+    summary = inspect(dynamic_batch_graph.path)
+    assert tuple(summary.inputs[0].shape) == (-1, 4)
+    assert "--input_arrays=x --input_shapes=1,4 --output_arrays=y" in summary.convert_command
+
+
+@pytest.mark.parametrize("kind", ["saved_model_tf1", "saved_model_tf2"])
+def test_saved_model_signature_and_variables(request, kind):
+    artifact = request.getfixturevalue(kind)
+    summary = inspect(artifact.path)
+    assert [s.key for s in summary.signatures] == ["serving_default"]
+    signature = summary.signatures[0]
+    assert signature.method_name == "tensorflow/serving/predict"
+    assert signature.inputs[0].tensor_name.endswith(":0")
+    assert summary.inputs[0].op == "Placeholder"
+    assert {s.name: tuple(s.shape) for s in summary.variables} == artifact.variables
+    assert summary.variable_parameters == _params(artifact.variables)
+
+
+@pytest.mark.parametrize("kind", ["keras_h5", "keras_v3"])
+def test_keras_weights_and_layers(request, kind):
+    artifact = request.getfixturevalue(kind)
+    summary = inspect(artifact.path)
+    assert sorted(tuple(s.shape) for s in summary.variables) == sorted(artifact.variables.values())
+    assert summary.variable_parameters == _params(artifact.variables) == 67
+    assert {c.op: c.count for c in summary.op_counts} == {"Dense": 2, "InputLayer": 1}
+    if kind == "keras_h5":
+        assert {s.name for s in summary.variables} == set(artifact.variables)
+
+
+def test_tflite_ops_and_parameters(tflite_model, frozen_graph):
+    summary = inspect(tflite_model.path)
+    assert list(summary.tflite_compatibility.builtin_ops) == ["CONV_2D", "FULLY_CONNECTED", "RESHAPE", "SOFTMAX"]
+    assert summary.tflite_compatibility.convertible_with_builtins
+    assert summary.outputs[0].op == "SOFTMAX"
+    assert summary.const_parameters == inspect(frozen_graph.path).const_parameters
+    assert summary.convert_command == ""
+
+
+def test_tflite_with_select_ops_lists_them(select_ops_graph, tmp_path):
+    from tflite_tools._tf import tensorflow
+
+    tf = tensorflow()
+    converter = tf.compat.v1.lite.TFLiteConverter.from_frozen_graph(
+        select_ops_graph.path, select_ops_graph.input_names, select_ops_graph.output_names)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS]
+    path = tmp_path / "flex.tflite"
+    path.write_bytes(converter.convert())
+    compat = inspect(str(path)).tflite_compatibility
+    assert list(compat.select_tf_ops) == ["Cumprod"]
+    assert not compat.convertible_with_builtins
+
+
+def test_check_lists_select_tf_ops(select_ops_graph):
+    compat = inspect(select_ops_graph.path, check=True).tflite_compatibility
+    assert compat.checked
+    assert not compat.convertible_with_builtins
+    assert "Cumprod" in compat.select_tf_ops
+
+
+def test_text_report(slim_dataset_graph):
+    text = format_text(inspect(slim_dataset_graph.path))
+    assert text.startswith(f"{slim_dataset_graph.path}: CHECKPOINT\n")
+    for expected in ("Inputs (0):", "Outputs (1) (", "training/bookkeeping sinks left out",
+                     "Input candidates", "--input_arrays=IteratorGetNext:0 --input_shapes=2,8,8,3",
+                     "Variables (5,", "Op types:", "Convert with:\n  tflite-tools convert"):
+        assert expected in text
+
+
+def test_cli_json_field_names(multi_io_graph):
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["inspect", multi_io_graph.path, "--format", "json"], stdout=out, stderr=err) == 0
+    data = json.loads(out.getvalue())
+    assert data["format"] == "FROZEN_GRAPH"
+    assert [(t["name"], t["dtype"], t["shape"], t["op"]) for t in data["inputs"]] == \
+        [("image", "float32", [1, 4], "Placeholder"), ("ids", "int32", [1, 4], "Placeholder")]
+    assert [t["name"] for t in data["outputs"]] == ["scores", "total"]
+    assert isinstance(data["const_parameters"], int)
+    assert {"op", "count"} == set(data["op_counts"][0])
+    assert err.getvalue() == ""
+
+
+def test_cli_text_is_the_default(frozen_graph):
+    out = io.StringIO()
+    assert main(["inspect", frozen_graph.path], stdout=out, stderr=io.StringIO()) == 0
+    assert "Inputs (1):\n  input" in out.getvalue()
+
+
+_NO_TF_SCRIPT = """
+import io, sys
+from tflite_tools.cli import main
+for path in sys.argv[1:]:
+    code = main(["inspect", path, "--format", "json"], stdout=io.StringIO())
+    assert code == 0, (path, code)
+main(["--help"], stdout=io.StringIO())
+loaded = sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras", "tf_keras"))
+print(",".join(loaded[:5]))
+"""
+
+
+def test_fast_paths_never_import_tensorflow(frozen_graph, checkpoint_graph, saved_model_tf1, saved_model_tf2,
+                                            tflite_model, keras_h5, keras_v3):
+    paths = [frozen_graph.path, checkpoint_graph.path, saved_model_tf1.path, saved_model_tf2.path,
+             tflite_model.path, keras_h5.path, keras_v3.path]
+    result = subprocess.run([sys.executable, "-c", _NO_TF_SCRIPT, *paths], capture_output=True, text=True,
+                            timeout=120, env=dict(os.environ))
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "", f"TensorFlow/Keras imported: {result.stdout}"
+
+
+def test_suggested_convert_command_runs(slim_dataset_graph, tmp_path, monkeypatch):
+    """The command inspect prints for a graph with no Placeholder converts it as is."""
+    import shlex
+
+    command = inspect(slim_dataset_graph.path).convert_command
+    argv = shlex.split(command)
+    assert argv[:2] == ["tflite-tools", "convert"]
+    monkeypatch.chdir(tmp_path)
+    err = io.StringIO()
+    assert main(argv[1:], stdout=io.StringIO(), stderr=err) == 0, err.getvalue()
+    assert (tmp_path / "slim_dataset_graph.tflite").stat().st_size > 0

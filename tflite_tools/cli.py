@@ -4,7 +4,7 @@
 prints its result; it never calls sys.exit, so tests call it in-process.
 Each subcommand lives in `tflite_tools/commands/<name>.py` and provides
 `configure(parser)` and `run(args)`, which returns a result message (or None
-when it printed nothing). Errors map to exit codes in one place, here.
+when it printed nothing); `args.progress` is the stream for progress lines. Errors map to exit codes in one place, here.
 """
 
 from __future__ import annotations
@@ -90,6 +90,7 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
     if args.command is None:
         parser.print_help(stdout)
         return 2
+    args.progress = stderr  # where commands may report progress (never results)
     try:
         result = _command_module(args.command).run(args)
     except TfliteToolsError as err:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import os
 import shlex
-import sys
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -28,21 +27,21 @@ def run(args):
     train_dir = os.path.join(args.directory, "train")
     output = os.path.join(args.directory, "model.tflite")
     report_file = os.path.join(args.directory, "report.json")
-    _say(f"1/3 training a tiny MobileNet-like network for {demo.TRAIN_STEPS} steps into {train_dir}")
+    _say(args.progress, f"1/3 training a tiny MobileNet-like network for {demo.TRAIN_STEPS} steps into {train_dir}")
     demo.build_training_run(train_dir)
-    _say(f"2/3 tflite-tools inspect {train_dir}")
+    _say(args.progress, f"2/3 tflite-tools inspect {train_dir}")
     summary = inspect(train_dir)
-    sys.stderr.write(render.render(summary, "text"))
+    args.progress.write(render.render(summary, "text"))
     candidate = summary.input_candidates[0]
     flags = shlex.split(candidate.convert_flag)
     options = dict(flag.lstrip("-").split("=", 1) for flag in flags)
     command = ["tflite-tools", "convert", train_dir, "-o", output, *flags,
                "--output_arrays=" + demo.OUTPUT_NODE, "--verify", "--report", report_file]
-    _say("3/3 " + shlex.join(command))
+    _say(args.progress, "3/3 " + shlex.join(command))
     return convert(train_dir, output, input_arrays=options["input_arrays"].split(","),
                    input_shapes=options.get("input_shapes"), output_arrays=[demo.OUTPUT_NODE],
                    verify=True, report_file=report_file)
 
 
-def _say(line: str) -> None:
-    sys.stderr.write(f"\n== {line}\n")
+def _say(stream, line: str) -> None:
+    stream.write(f"\n== {line}\n")

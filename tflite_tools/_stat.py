@@ -1,12 +1,10 @@
 """Timing statistics the way TensorFlow's benchmark tools keep and print them.
 
-`Stat` accumulates int64 samples (microseconds) like TF's `Stat<int64_t>`
-(tensorflow/core/util/stats_calculator.h) and also keeps the samples for
-p50/p90/p99. `format_stat` prints a `benchmark_pb2.Stat` exactly like
+`Stat` summarises int64 samples (microseconds) like TF's `Stat<int64_t>`
+(tensorflow/core/util/stats_calculator.h), plus nearest-rank p50/p90/p99. `format_stat` prints a `benchmark_pb2.Stat` exactly like
 `Stat::OutputToStream`, so scripts grepping the TF tools' lines keep working:
 
-    >>> s = Stat(); [s.update(v) for v in (172, 46, 61)]
-    >>> format_stat(s.to_proto())
+    >>> format_stat(Stat([172, 46, 61]).to_proto())
     'count=3 first=172 curr=61 min=46 max=172 avg=93 std=56'
 """
 
@@ -23,18 +21,21 @@ def format_g(value: float) -> str:
 
 
 class Stat:
-    """Running count/first/newest/min/max/sum/squared sum of int samples."""
+    """int samples with TF's Stat<int64_t> summary (count/first/newest/min/max/avg/std).
 
-    def __init__(self):
-        self.samples: list[int] = []
-        self.sum = 0
-        self.squared_sum = 0
+    `update` only appends, so timing loops pay as little as possible; the
+    summary is computed when asked for.
+    """
+
+    def __init__(self, samples=()):
+        self.samples: list[int] = [int(v) for v in samples]
 
     def update(self, value: int) -> None:
-        value = int(value)
-        self.samples.append(value)
-        self.sum += value
-        self.squared_sum += value * value
+        self.samples.append(int(value))
+
+    @property
+    def sum(self) -> int:
+        return sum(self.samples)
 
     @property
     def count(self) -> int:
@@ -53,7 +54,7 @@ class Stat:
         """sqrt of the population variance, truncated to an int as TF's ValueType."""
         if not self.samples or self.all_same:
             return 0
-        variance = self.squared_sum / self.count - self.avg * self.avg
+        variance = sum(v * v for v in self.samples) / self.count - self.avg * self.avg
         return int(math.sqrt(max(variance, 0.0)))
 
     def percentile(self, percent: float) -> int:

@@ -223,8 +223,8 @@ def make_inputs(layers: list[_Layer], values: str) -> dict[str, np.ndarray]:
 def time_multiple_runs(invoke, num_runs: int, max_time: float, delay: float, phase: str,
                        progress: Optional[common.Progress]) -> Stat:
     """TimeMultipleRuns: up to num_runs (<= 0: unbounded) until the summed run time passes max_time."""
-    stat = Stat()
     clock = time.perf_counter_ns
+    durations = []
     start = clock()
     total_us = 0
     runs = 0
@@ -232,7 +232,7 @@ def time_multiple_runs(invoke, num_runs: int, max_time: float, delay: float, pha
         begin = clock()
         invoke()
         elapsed_us = (clock() - begin) // 1000
-        stat.update(elapsed_us)
+        durations.append(elapsed_us)
         total_us += elapsed_us
         runs += 1
         if progress is not None:
@@ -240,7 +240,7 @@ def time_multiple_runs(invoke, num_runs: int, max_time: float, delay: float, pha
         if max_time > 0 and total_us / 1e6 > max_time:
             break
         common.sleep(delay)
-    return stat
+    return Stat(durations)
 
 
 def _concrete_function(tf, model, specs):

@@ -200,8 +200,9 @@ def make_inputs(interpreter, flags: TfliteFlags, seed: int = 0) -> dict[str, np.
 def timed_runs(invoke, min_runs: int, min_secs: float, max_secs: float, delay: float,
                phase: str, progress: Optional[common.Progress]) -> Stat:
     """BenchmarkModel::Run's loop: at least min_runs and min_secs, none started after max_secs."""
-    stat = Stat()
     clock = time.perf_counter_ns
+    durations = []
+    record = durations.append
     start = now = clock()
     min_finish = start + int(min_secs * 1e9)
     max_finish = start + int(max_secs * 1e9)
@@ -209,14 +210,15 @@ def timed_runs(invoke, min_runs: int, min_secs: float, max_secs: float, delay: f
     while (runs < min_runs or now < min_finish) and now <= max_finish:
         begin = clock()
         invoke()
-        end = clock()
-        stat.update((end - begin) // 1000)
-        runs += 1
-        common.sleep(delay)
         now = clock()
+        record(now - begin)
+        runs += 1
+        if delay > 0:  # TF's -1 default: no sleep
+            time.sleep(delay)
+            now = clock()
         if progress is not None:
             progress(phase, runs, (now - start) / 1e9)
-    return stat
+    return Stat(d // 1000 for d in durations)
 
 
 def _delegates(interpreter) -> list[str]:

@@ -215,4 +215,5 @@ def test_suggested_convert_command_runs(slim_dataset_graph, tmp_path, monkeypatc
     monkeypatch.chdir(tmp_path)
     err = io.StringIO()
     assert main(argv[1:], stdout=io.StringIO(), stderr=err) == 0, err.getvalue()
-    assert (tmp_path / "slim_dataset_graph.tflite").stat().st_size > 0
+    output = next(arg.split("=", 1)[1] for arg in argv if arg.startswith("--output_file="))
+    assert (tmp_path / output).stat().st_size > 0

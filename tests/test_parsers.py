@@ -218,6 +218,32 @@ def test_tflite_benchmark_failure():
     assert run.model_path == "model_float16.tflite" and not run.HasField("inference")
 
 
+def test_tflite_benchmark_subgraphs_and_delegate_internal():
+    header = "\t[node type]\t[start]\t[first]\t[avg ms]\t[%]\t[cdf%]\t[mem KB]\t[times called]\t[Name]"
+    row = "\t{}\t0.000\t0.100\t0.200\t50.000%\t100.000%\t0.000\t1\t[{}]:0"
+    run = parsers.parse("tflite_benchmark_model", "\n".join([
+        "INFO: Operator-wise Profiling Info for Regular Benchmark Runs:",
+        "INFO: Primary graph profile:",
+        "INFO: ============================== Run Order ==============================",
+        "INFO: " + header, "INFO: " + row.format("WHILE", "loop"), "INFO: ",
+        "INFO: Timings (microseconds): count=5 first=10 curr=9 min=9 max=10 avg=9.4 std=0",
+        "INFO: Memory (bytes): count=0", "INFO: 1 nodes observed", "INFO: ",
+        "INFO: Subgraph (index: 1) profile:",
+        "INFO: ============================== Run Order ==============================",
+        "INFO: " + header, "INFO: " + row.format("ADD", "body/add"), "INFO: ",
+        "INFO: Subgraph (index: 1) Timings (microseconds): count=15 curr=3(all same)",
+        "INFO: Memory (bytes): count=0", "INFO: 1 nodes observed",
+        "INFO: Delegate internal:",
+        "INFO: Timings (microseconds): count=0", "INFO: Memory (bytes): count=0", "INFO: 0 nodes observed",
+    ])).runs[0]
+    assert [(t.subgraph, t.rows[0].name) for t in run.tables] == [
+        ("Primary graph", "[loop]:0"), ("Subgraph (index: 1)", "[body/add]:0")]
+    assert [(s.subgraph, s.timings.count, s.nodes_observed) for s in run.profile_summaries] == [
+        ("Primary graph", 5, 1), ("Subgraph (index: 1)", 15, 1), ("Delegate internal", 0, 0)]
+    assert run.profile_summaries[1].timings.curr == 3 and not run.unknown_lines
+    assert {s.section for s in run.profile_summaries} == {"Operator-wise Profiling Info for Regular Benchmark Runs"}
+
+
 def test_tflite_benchmark_old_and_peak_memory_lines():
     run = parsers.parse("tflite_benchmark_model", "\n".join([
         "Initialized session in 12.5ms",
@@ -280,6 +306,8 @@ def test_freeze_graph_success_and_printed_failures():
                                            avg=25128, all_same=True)),
     ("count=50 first=2990275 curr=2913402 min=2727568 max=3189954 avg=2.95034e+06 std=109798",
      dict(count=50, first=2990275, curr=2913402, min=2727568, max=3189954, avg=2950340.0, std=109798)),
+    ("count=9 first=1 curr=2 min=1 max=2 avg=1.04177e+06 std=3",
+     dict(count=9, first=1, curr=2, min=1, max=2, avg=1041770.0, std=3)),
     ("curr=150 count=61 min=89 max=256 avg=165.9 std=28",  # <= TF 1.3 order, no first=
      dict(count=61, curr=150, min=89, max=256, avg=165.9, std=28)),
 ])

@@ -96,6 +96,7 @@ _TYPE_COLUMNS = {
 }
 _NODES_EXECUTED = re.compile(r"^Number of nodes executed: (\d+)$")
 _NODES_OBSERVED = re.compile(r"^(\d+) nodes observed$")
+_SUBGRAPH_PREFIX = re.compile(r"^Subgraph \(index: \d+\) (?=Timings)")
 _TIMINGS = "Timings (microseconds): "
 _MEMORY = "Memory (bytes): "
 
@@ -179,6 +180,8 @@ class StatTables:
         return self.run.profile_summaries.add(section=self.section, subgraph=self.subgraph)
 
     def _short_summary(self, text: str) -> bool:
+        # TFLite repeats a secondary subgraph's name before its "Timings" line
+        text = _SUBGRAPH_PREFIX.sub("", text)
         match = _NODES_EXECUTED.match(text)
         if match:
             self._summary().nodes_executed = int(match.group(1))

@@ -29,7 +29,8 @@ _ABSL_PREFIX = re.compile(r"^([IWEF])\d{4} \d\d:\d\d:\d+\.\d+\s+\d+ [^\]\s]+:\d+
 # Python logging through tf_logging: "INFO:tensorflow:Froze 4 variables."
 _PY_LOGGING_PREFIX = re.compile(r"^(INFO|WARNING|ERROR|FATAL|CRITICAL|DEBUG):tensorflow:")
 # TFLITE_LOG (TF >= ~2.3): "INFO: ", "WARN: ", "ERROR: ".
-_TFLITE_PREFIX = re.compile(r"^(INFO|WARN|WARNING|ERROR|FATAL|VERBOSE): ")
+# An empty message leaves "INFO: ", which pastes trim to "INFO:".
+_TFLITE_PREFIX = re.compile(r"^(INFO|WARN|WARNING|ERROR|FATAL|VERBOSE):(?: |$)")
 _SEVERITY = {"INFO": "I", "DEBUG": "I", "VERBOSE": "I", "WARN": "W", "WARNING": "W",
              "ERROR": "E", "FATAL": "F", "CRITICAL": "F"}
 

@@ -55,7 +55,8 @@ _PARAMETERS = {
 _STARTING = "STARTING!"
 _SECTIONS = ("Profiling Info for Benchmark Initialization:",
              "Operator-wise Profiling Info for Regular Benchmark Runs:")
-_SUBGRAPH = re.compile(r"^(Primary graph|Subgraph \(index: \d+\)) profile:$|^(Delegate internal):$")
+# ProfileSummaryDefaultFormatter's headings when a model has more than one subgraph.
+_SUBGRAPH = re.compile(r"^(Primary graph|Subgraph \(index: \d+\)) (?:profile|summary):$|^(Delegate internal):$")
 _RUNNING = re.compile(r"^Running benchmark for (?:at least )?\d+ iterations")
 _LOADED = re.compile(r"^Loaded model (.+)$")
 _MODEL_SIZE = re.compile(r"^The input model file size \(MB\): ([-+0-9.eE]+)$")

@@ -1,0 +1,107 @@
+"""`--engine python|native|auto` for the commands that have a TF tool twin.
+
+The command modules call two functions:
+
+    def configure(parser):
+        ...
+        engine.add_engine_flags(parser)
+
+    def run(args):
+        tools = engine.resolve_engine(args, ["summarize_graph"])
+        if tools is not None:
+            return native.summarize_graph.summarize(tools, args.in_graph, ...)
+        ...  # the Python engine
+
+`python` (the default) never touches a native tool; `native` must use them
+(building from a TF source tree when needed, else ToolNotFoundError); `auto`
+uses them only when every tool the command needs exists already (prebuilt,
+on PATH, or built before from the source tree: `auto` never starts a build).
+Both engines return the same protos.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from typing import Sequence
+
+from tflite_tools.errors import UsageError
+from tflite_tools.native.tools import NativeTools
+
+ENGINES = ("python", "native", "auto")
+DEFAULT_TOOL_TIMEOUT_S = 600.0
+# Flags that only mean something to the native engine, by argparse dest.
+_NATIVE_ONLY = ("tf_source", "tool_dir", "bazel_flag", "bazel_startup_flag", "rebuild",
+                "build_against_wheel")
+
+
+def add_engine_flags(parser: argparse.ArgumentParser) -> None:
+    """Add --engine and the native engine's flags to a command's parser."""
+    group = parser.add_argument_group(
+        "engine", "run TensorFlow's own tools (native) or tflite-tools' Python code")
+    group.add_argument("--engine", choices=ENGINES, default="python",
+                       help="python (default), native (TF's tools: prebuilt, or built from "
+                            "--tf_source with Bazel), or auto (native when already available)")
+    group.add_argument("--tf_source", metavar="DIR", default=None,
+                       help="TensorFlow source tree to build the tools from "
+                            "(default: $TF_SOURCE_DIR)")
+    group.add_argument("--tool_dir", metavar="DIR", default=None,
+                       help="directory of prebuilt tools (a bazel-bin works)")
+    group.add_argument("--bazel_flag", metavar="FLAG", action="append", default=[],
+                       help="extra `bazel build` flag, repeatable: --bazel_flag=--config=opt")
+    group.add_argument("--bazel_startup_flag", metavar="FLAG", action="append", default=[],
+                       help="Bazel startup flag, repeatable: --bazel_startup_flag=--output_user_root=DIR")
+    group.add_argument("--rebuild", action="store_true",
+                       help="ask Bazel even when the tool was built before and is unchanged")
+    group.add_argument("--build_against_wheel", action="store_true",
+                       help="compile only the tools' own sources from --tf_source, linking the "
+                            "installed TensorFlow wheel's libraries (minutes, not hours)")
+    group.add_argument("--tool_timeout", metavar="SECONDS", type=float,
+                       default=DEFAULT_TOOL_TIMEOUT_S,
+                       help=f"kill a native tool after this long (default {DEFAULT_TOOL_TIMEOUT_S:g})")
+
+
+def resolve_engine(args: argparse.Namespace, tools: Sequence[str]) -> NativeTools | None:
+    """The native tools to use for this command, or None for the Python engine.
+
+    Args:
+        args: parsed flags of a command configured with `add_engine_flags`.
+        tools: names from `tflite_tools.native.tools.TOOLS` the command needs.
+
+    Raises:
+        UsageError: native-engine flags given with --engine python.
+    """
+    engine = getattr(args, "engine", "python")
+    if engine == "python":
+        given = [name for name in _NATIVE_ONLY if getattr(args, name, None)]
+        if given:
+            raise UsageError(f"--{given[0]} is used by the native engine only; "
+                             "add --engine native (or auto), or drop it.")
+        return None
+    native = native_tools(args)
+    if engine == "native":
+        return native
+    return native if all(native.locate(name) for name in tools) else None
+
+
+def native_tools(args: argparse.Namespace, progress=None) -> NativeTools:
+    """NativeTools from the engine flags (and $TF_SOURCE_DIR); Bazel progress goes to stderr."""
+    tf_source = getattr(args, "tf_source", None) or os.environ.get("TF_SOURCE_DIR") or None
+    builder = None
+    if getattr(args, "build_against_wheel", False):
+        if not tf_source:
+            raise UsageError("--build_against_wheel compiles the tools' sources from a TensorFlow "
+                             "source tree; pass --tf_source DIR or set TF_SOURCE_DIR.")
+        from tflite_tools.native.wheel import WheelBuilder  # noqa: PLC0415
+
+        builder = WheelBuilder(tf_source, bazel_flags=getattr(args, "bazel_flag", []),
+                               bazel_startup_flags=getattr(args, "bazel_startup_flag", []),
+                               rebuild=getattr(args, "rebuild", False),
+                               progress=progress or sys.stderr)
+    return NativeTools(
+        tool_dir=getattr(args, "tool_dir", None), tf_source=tf_source,
+        bazel_flags=getattr(args, "bazel_flag", []),
+        bazel_startup_flags=getattr(args, "bazel_startup_flag", []),
+        rebuild=getattr(args, "rebuild", False), progress=progress or sys.stderr,
+        builder=builder, timeout=getattr(args, "tool_timeout", DEFAULT_TOOL_TIMEOUT_S))

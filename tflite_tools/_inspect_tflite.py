@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import math
+import struct
 
 import tflite
 
@@ -47,7 +48,7 @@ def describe(data: bytes, summary: summary_pb2.ModelSummary) -> None:
     try:
         model = tflite.Model.GetRootAs(data, 0)
         _describe(model, summary)
-    except (IndexError, ValueError, TypeError, AttributeError) as exc:  # what a corrupt buffer raises
+    except (IndexError, ValueError, TypeError, AttributeError, struct.error) as exc:  # what a corrupt buffer raises
         raise InputError(f"the .tflite flatbuffer cannot be read ({type(exc).__name__}: {exc}); it may "
                          "be truncated: convert or copy it again.") from exc
 

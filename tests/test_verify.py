@@ -1,7 +1,8 @@
 """verify: TensorFlow and LiteRT on the same inputs, for every source kind.
 
-The .tflite files are made with TensorFlow's own converter (small helpers
-below), so a failure here is verify's, not convert's.
+The .tflite files are made with tflite_tools.convert (without --verify, so
+these tests exercise verify alone); the conftest `tflite_model` fixture is
+TensorFlow's own converter output.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import pytest
 import artifacts
 from tflite_tools import tf_runner
 from tflite_tools.cli import main
+from tflite_tools.convert import convert
 from tflite_tools.errors import VerificationMismatch
 from tflite_tools.proto import verification_pb2
 from tflite_tools.tflite_runner import TfliteModel
@@ -38,22 +40,20 @@ def _json(*argv):
     return code, json.loads(out) if out else None, err
 
 
-def _write(converter, path) -> str:
-    with open(path, "wb") as handle:
-        handle.write(converter.convert())
+def _convert(source, path, **options) -> str:
+    convert(source, str(path), **options)
     return str(path)
 
 
-def _frozen_converter(artifact):
-    tf = artifacts.tensorflow()
-    return tf.compat.v1.lite.TFLiteConverter.from_frozen_graph(
-        artifact.path, artifact.input_names, artifact.output_names)
-
-
-def _cnn_samples():
+def _cnn_samples(directory) -> str:
+    """Calibration data for the CNN: 16 random images under its input name."""
+    path = os.path.join(directory, "calibration.npz")
     rng = np.random.default_rng(3)
-    for _ in range(16):
-        yield [rng.uniform(0, 1, artifacts.CNN_INPUT_SHAPE).astype(np.float32)]
+    np.savez(path, input=rng.uniform(0, 1, (16,) + artifacts.CNN_INPUT_SHAPE).astype(np.float32))
+    return path
+
+
+INT8 = dict(quantize="int8", inference_input_type="int8", inference_output_type="int8")
 
 
 @pytest.fixture(scope="module")
@@ -67,15 +67,12 @@ def wrong_cnn(tmp_path_factory):
         images = tf.compat.v1.placeholder(tf.float32, artifacts.CNN_INPUT_SHAPE, name="input")
         artifacts._cnn(tf, images, {name: tf.constant(rng.normal(0, 0.3, shape).astype(np.float32))
                                     for name, shape in artifacts.CNN_SHAPES.items()})
+        output = graph.get_tensor_by_name("output:0")
+        directory = tmp_path_factory.mktemp("wrong_cnn")
         with tf.compat.v1.Session(graph=graph) as sess:
-            converter = tf.compat.v1.lite.TFLiteConverter.from_session(
-                sess, [images], [graph.get_tensor_by_name("output:0")])
-            directory = tmp_path_factory.mktemp("wrong_cnn")
-            float_path = _write(converter, directory / "wrong.tflite")
-            converter.optimizations = [tf.lite.Optimize.DEFAULT]
-            converter.representative_dataset = _cnn_samples
-            converter.inference_input_type = converter.inference_output_type = tf.int8
-            int8_path = _write(converter, directory / "wrong_int8.tflite")
+            float_path = _convert(sess, directory / "wrong.tflite", input_arrays=[images], output_arrays=[output])
+            int8_path = _convert(sess, directory / "wrong_int8.tflite", input_arrays=[images],
+                                 output_arrays=[output], representative_data=_cnn_samples(directory), **INT8)
     return float_path, int8_path
 
 
@@ -145,9 +142,8 @@ def renamed_outputs(tmp_path_factory):
     pb.write_bytes(graph.as_graph_def().SerializeToString())
 
     module = tf.Module()
-    module.f = tf.function(body, input_signature=[tf.TensorSpec([1, 4], tf.float32)])
-    converter = tf.lite.TFLiteConverter.from_concrete_functions([module.f.get_concrete_function()], module)
-    return str(pb), _write(converter, directory / "multi.tflite")
+    module.serve = tf.function(body, input_signature=[tf.TensorSpec([1, 4], tf.float32)])
+    return str(pb), _convert(module, directory / "multi.tflite")
 
 
 def test_renamed_reordered_outputs_are_mapped_by_values(renamed_outputs):
@@ -173,8 +169,7 @@ def test_graph_outputs_not_in_the_tflite_need_output_arrays(renamed_outputs):
 
 
 def test_saved_model_tf2_source(saved_model_tf2, tmp_path):
-    tf = artifacts.tensorflow()
-    tflite_path = _write(tf.lite.TFLiteConverter.from_saved_model(saved_model_tf2.path), tmp_path / "sm.tflite")
+    tflite_path = _convert(saved_model_tf2.path, tmp_path / "sm.tflite")
     report = verify(saved_model_tf2.path, tflite_path, input_shapes="3,4")
     assert report.status == S.PASSED
     assert [(m.source_name, m.method) for m in report.output_mapping] == [("y", "signature")]
@@ -183,9 +178,7 @@ def test_saved_model_tf2_source(saved_model_tf2, tmp_path):
 
 
 def test_saved_model_tf1_source(saved_model_tf1, tmp_path):
-    tf = artifacts.tensorflow()
-    converter = tf.compat.v1.lite.TFLiteConverter.from_saved_model(saved_model_tf1.path)
-    tflite_path = _write(converter, tmp_path / "tf1.tflite")
+    tflite_path = _convert(saved_model_tf1.path, tmp_path / "tf1.tflite")
     report = verify(saved_model_tf1.path, tflite_path, num_samples=2)
     assert report.status == S.PASSED
     assert [m.source_name for m in report.output_mapping] == ["y"]
@@ -195,11 +188,7 @@ def test_saved_model_tf1_source(saved_model_tf1, tmp_path):
 @pytest.mark.parametrize("kind", ["keras_h5", "keras_v3"])
 def test_keras_sources(kind, request, tmp_path):
     artifact = request.getfixturevalue(kind)
-    tf = artifacts.tensorflow()
-    import keras
-
-    model = keras.saving.load_model(artifact.path, compile=False)
-    tflite_path = _write(tf.lite.TFLiteConverter.from_keras_model(model), tmp_path / "keras.tflite")
+    tflite_path = _convert(artifact.path, tmp_path / "keras.tflite")
     report = verify(artifact.path, tflite_path, num_samples=3)
     assert report.status == S.PASSED
     assert [(m.source_name, m.method) for m in report.output_mapping] == [("probs", "signature")]
@@ -209,10 +198,8 @@ def test_keras_sources(kind, request, tmp_path):
 # --- quantized models --------------------------------------------------------------------------------
 
 def test_dynamic_range_model_is_judged_by_snr_and_agreement(frozen_graph, tmp_path):
-    tf = artifacts.tensorflow()
-    converter = _frozen_converter(frozen_graph)
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    report = verify(frozen_graph.path, _write(converter, tmp_path / "dynamic.tflite"), num_samples=4)
+    tflite_path = _convert(frozen_graph.path, tmp_path / "dynamic.tflite", quantize="dynamic")
+    report = verify(frozen_graph.path, tflite_path, num_samples=4)
     assert report.status == S.PASSED and report.quantization == "dynamic" and report.quantized
     (output,) = report.outputs
     assert output.criterion == "snr+argmax"
@@ -223,12 +210,9 @@ def test_dynamic_range_model_is_judged_by_snr_and_agreement(frozen_graph, tmp_pa
 
 @pytest.fixture(scope="module")
 def int8_cnn(frozen_graph, tmp_path_factory):
-    tf = artifacts.tensorflow()
-    converter = _frozen_converter(frozen_graph)
-    converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    converter.representative_dataset = _cnn_samples
-    converter.inference_input_type = converter.inference_output_type = tf.int8
-    return _write(converter, tmp_path_factory.mktemp("int8") / "int8.tflite")
+    directory = tmp_path_factory.mktemp("int8")
+    return _convert(frozen_graph.path, directory / "int8.tflite", representative_data=_cnn_samples(directory),
+                    **INT8)
 
 
 def test_int8_model_quantizes_inputs_and_dequantizes_outputs(frozen_graph, int8_cnn):
@@ -257,10 +241,7 @@ def test_explicit_tolerances_replace_snr_for_quantized_models(frozen_graph, int8
 # --- models that cannot run here ---------------------------------------------------------------------
 
 def test_select_ops_model_is_not_runnable(select_ops_graph, tmp_path):
-    tf = artifacts.tensorflow()
-    converter = _frozen_converter(select_ops_graph)
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS]
-    tflite_path = _write(converter, tmp_path / "select.tflite")
+    tflite_path = _convert(select_ops_graph.path, tmp_path / "select.tflite", allow_select_tf_ops=True)
     code, out, err = _cli(select_ops_graph.path, tflite_path)
     assert code == 0, err
     assert out.startswith("NOT RUNNABLE (NOT numerically verified)")
@@ -281,9 +262,7 @@ def test_custom_op_model_is_not_runnable(tmp_path):
         tf.identity(tf.math.erfinv(x * 0.5), name="y")  # neither builtin nor select: a custom op
     source = tmp_path / "erfinv.pb"
     source.write_bytes(graph.as_graph_def().SerializeToString())
-    converter = tf.compat.v1.lite.TFLiteConverter.from_frozen_graph(str(source), ["x"], ["y"])
-    converter.allow_custom_ops = True
-    report = verify(str(source), _write(converter, tmp_path / "erfinv.tflite"))
+    report = verify(str(source), _convert(str(source), tmp_path / "erfinv.tflite", allow_custom_ops=True))
     assert report.status == S.NOT_RUNNABLE and not report.outputs
     assert "NOT numerically verified" in report.message and "custom ops" in report.message
     assert any("custom op(s) Erfinv" in check for check in report.checks)
@@ -292,7 +271,7 @@ def test_custom_op_model_is_not_runnable(tmp_path):
 # --- inputs ------------------------------------------------------------------------------------------
 
 def test_input_data_npz_and_integer_outputs(multi_io_graph, tmp_path):
-    tflite_path = _write(_frozen_converter(multi_io_graph), tmp_path / "multi_io.tflite")
+    tflite_path = _convert(multi_io_graph.path, tmp_path / "multi_io.tflite")
     data = tmp_path / "inputs.npz"
     np.savez(data, image=np.array([[0.1, 0.2, 0.3, 0.4]], np.float32), **{"ids:0": np.array([[1, 2, 3, 40]])})
     report = verify(multi_io_graph.path, tflite_path, input_data=str(data))
@@ -302,14 +281,14 @@ def test_input_data_npz_and_integer_outputs(multi_io_graph, tmp_path):
 
 
 def test_random_integer_inputs_stay_in_range(multi_io_graph, tmp_path):
-    tflite_path = _write(_frozen_converter(multi_io_graph), tmp_path / "multi_io.tflite")
+    tflite_path = _convert(multi_io_graph.path, tmp_path / "multi_io.tflite")
     report = verify(multi_io_graph.path, tflite_path, input_range=(5, 7), num_samples=2)
     assert report.status == S.PASSED
     assert report.input_data == "random(seed=0, range=[5,7])"
 
 
 def test_dynamic_batch_is_resized(dynamic_batch_graph, tmp_path):
-    tflite_path = _write(_frozen_converter(dynamic_batch_graph), tmp_path / "dyn.tflite")
+    tflite_path = _convert(dynamic_batch_graph.path, tmp_path / "dyn.tflite")
     report = verify(dynamic_batch_graph.path, tflite_path, input_shapes=[[3, 4]])
     assert report.status == S.PASSED
     assert list(report.outputs[0].shape) == [3, 2]
@@ -323,7 +302,7 @@ def test_dynamic_batch_is_resized(dynamic_batch_graph, tmp_path):
     (["{frozen}", "{frozen}"], "is not a TensorFlow Lite flatbuffer"),
     (["{frozen}", "{tflite}", "--input_range", "1,0"], "--input_range must be LOW,HIGH"),
     (["{frozen}", "{tflite}", "--output_arrays", "outptu"], "did you mean output"),
-    (["{frozen}", "{tflite}", "--input_shapes", "1,x"], "--input_shapes must look like"),
+    (["{frozen}", "{tflite}", "--input_shapes", "1,x"], "is not a list of shapes"),
     (["{frozen}", "{tflite}", "--input_data", "{npz}"], "has no array for input(s) input"),
 ])
 def test_bad_input_is_one_sentence(argv, words, frozen_graph, tflite_model, tmp_path):
@@ -381,10 +360,8 @@ def test_swapped_output_names_are_diagnosed(tmp_path):
     source.write_bytes(graph_with(relu, double).as_graph_def().SerializeToString())
     swapped = graph_with(double, relu)
     with tf.compat.v1.Session(graph=swapped) as sess:
-        converter = tf.compat.v1.lite.TFLiteConverter.from_session(
-            sess, [swapped.get_tensor_by_name("x:0")],
-            [swapped.get_tensor_by_name("a:0"), swapped.get_tensor_by_name("b:0")])
-        tflite_path = _write(converter, tmp_path / "swapped.tflite")
+        tflite_path = _convert(sess, tmp_path / "swapped.tflite", input_arrays=[swapped.get_tensor_by_name("x:0")],
+                               output_arrays=[swapped.get_tensor_by_name(n) for n in ("a:0", "b:0")])
     with pytest.raises(VerificationMismatch) as caught:
         verify(str(source), tflite_path, input_range=(-1.0, 1.0))
     assert "a matches source output b: are the output names swapped?" in str(caught.value)

@@ -141,17 +141,21 @@ def run_source(source: Union[str, LoadedModel], feeds: dict, outputs: Optional[S
     other keyword arguments go to `make_runner`.
     """
     model = load(source)
-    graph = model.format in _GRAPH_FORMATS
-    runner = make_runner(model, input_arrays=list(feeds) if graph else None, output_arrays=outputs, **kwargs)
+    runner = make_runner(model, input_arrays=list(feeds) if is_graph(model) else None, output_arrays=outputs, **kwargs)
     try:
         return runner(feeds)
     finally:
         runner.close()
 
 
-def _strip(name: str) -> str:
+def strip_index(name: str) -> str:
     """"x:0" -> "x"; other output indices keep their suffix ("split:1")."""
     return name[:-2] if name.endswith(":0") else name
+
+
+def is_graph(model: LoadedModel) -> bool:
+    """True for the kinds run as a GraphDef in a Session (outputs must be named)."""
+    return model.format in _GRAPH_FORMATS
 
 
 def _tensor_name(name: str) -> str:
@@ -161,7 +165,7 @@ def _tensor_name(name: str) -> str:
 def _check_subset(tensors, names, kind, flag):
     known = [t.name for t in tensors]
     for name in names or ():
-        if _strip(name) not in known:
+        if strip_index(name) not in known:
             raise unknown_name_error(kind, name, known, flag)
 
 
@@ -169,9 +173,9 @@ def _select_outputs(runner: SourceRunner, names) -> SourceRunner:
     by_name = {t.name: i for i, t in enumerate(runner.outputs)}
     wanted = []
     for name in names:
-        if _strip(name) not in by_name:
+        if strip_index(name) not in by_name:
             raise unknown_name_error("output", name, list(by_name), "--output_arrays")
-        wanted.append(by_name[_strip(name)])
+        wanted.append(by_name[strip_index(name)])
     call = runner._call
     return dataclasses.replace(runner, outputs=[runner.outputs[i] for i in wanted],
                                _call=lambda feeds: [call(feeds)[i] for i in wanted])
@@ -229,7 +233,7 @@ def _graph_tensor(graph, name, nodes, kind, flag) -> SourceTensor:
         tensor = graph.get_tensor_by_name(tensor_name)
     except (KeyError, ValueError):
         raise unknown_name_error(kind, name, nodes, flag) from None
-    return SourceTensor(_strip(name), np.dtype(tensor.dtype.base_dtype.as_numpy_dtype),
+    return SourceTensor(strip_index(name), np.dtype(tensor.dtype.base_dtype.as_numpy_dtype),
                         _shape(tensor.shape), tensor_name)
 
 
@@ -342,7 +346,7 @@ def _keras_runner(model: LoadedModel) -> SourceRunner:
 
 
 def _keras_name(tensor) -> str:
-    return _strip(tensor.name.split("/")[0]) if "/" in tensor.name else _strip(tensor.name)
+    return strip_index(tensor.name.split("/")[0]) if "/" in tensor.name else strip_index(tensor.name)
 
 
 def _load_keras(path: str):

@@ -32,6 +32,8 @@ from typing import Optional, Sequence, Union
 import numpy as np
 
 from tflite_tools import tf_runner
+from tflite_tools.tf_runner import strip_index
+from tflite_tools.convert import parse_input_shapes
 from tflite_tools.errors import InputError, UsageError, VerificationMismatch
 from tflite_tools.model import LoadedModel
 from tflite_tools.proto import common_pb2, verification_pb2
@@ -150,24 +152,20 @@ def verify_conversion(source: Union[str, LoadedModel], tflite_path: str, *,
 
 # --- names -------------------------------------------------------------------------------------------
 
-def _strip(name: str) -> str:
-    return name[:-2] if name.endswith(":0") else name
-
-
 def _default_graph_names(model, tflite, input_arrays, output_arrays):
     """Graphs name no outputs: default to the .tflite's own tensor names,
     which are the source node names the converter was given."""
-    if model.format not in tf_runner._GRAPH_FORMATS:
+    if not tf_runner.is_graph(model):
         return input_arrays, output_arrays
     graph_def = model.graph_def if model.graph_def is not None else model.meta_graph.graph_def
     nodes = {node.name for node in graph_def.node}
     if not input_arrays:
-        found = [_strip(t.name) for t in tflite.inputs if _strip(t.name).split(":")[0] in nodes]
+        found = [strip_index(t.name) for t in tflite.inputs if strip_index(t.name).split(":")[0] in nodes]
         input_arrays = found if len(found) == len(tflite.inputs) else None
     if not output_arrays:
-        found = [_strip(t.name) for t in tflite.outputs if _strip(t.name).split(":")[0] in nodes]
+        found = [strip_index(t.name) for t in tflite.outputs if strip_index(t.name).split(":")[0] in nodes]
         if len(found) != len(tflite.outputs):
-            missing = [t.name for t in tflite.outputs if _strip(t.name).split(":")[0] not in nodes]
+            missing = [t.name for t in tflite.outputs if strip_index(t.name).split(":")[0] not in nodes]
             raise UsageError(f"the .tflite output(s) {', '.join(missing)} are not nodes of {model.path}; "
                              "pass the source's output node names with --output_arrays.")
         output_arrays = found
@@ -201,9 +199,9 @@ def _match_names(sources, tensors, signature_side) -> dict:
     by_index = {t.index: t for t in tensors}
     keyed = {by_index[index].position: key for key, index in signature_side.items() if index in by_index}
     passes = (
-        ("name", lambda t, src: _strip(t.name) in (src.name, *src.aliases)),
+        ("name", lambda t, src: strip_index(t.name) in (src.name, *src.aliases)),
         ("signature", lambda t, src: keyed.get(t.position) in (src.name, *src.aliases)),
-        ("name", lambda t, src: bool(src.tensor_name) and _strip(t.name) == _strip(src.tensor_name)),
+        ("name", lambda t, src: bool(src.tensor_name) and strip_index(t.name) == strip_index(src.tensor_name)),
     )
     for method, same in passes:
         for t in tensors:
@@ -260,22 +258,11 @@ def _range(input_range) -> tuple[float, float]:
     return float(input_range[0]), float(input_range[1])
 
 
-def parse_shapes(text) -> list:
-    """"1,8,8,3:1,4" (tflite_convert's spelling) or a list of lists -> list of shapes."""
-    if not isinstance(text, str):
-        return [list(shape) for shape in text]
-    try:
-        return [[int(d) for d in part.split(",") if d.strip()] for part in text.split(":")]
-    except ValueError:
-        raise UsageError(f"--input_shapes must look like 1,224,224,3:1,10 (one shape per input), "
-                         f"got {text!r}.") from None
-
-
 def _resolve_shapes(sources, tflite, inputs, input_shapes) -> dict:
     """Source input name -> concrete shape: --input_shapes (when fully known),
     else the source's shape with unknown dims taken from the .tflite (1 where
     it is dynamic too)."""
-    given = parse_shapes(input_shapes) if input_shapes else [None] * len(sources)
+    given = parse_input_shapes(input_shapes) if input_shapes else [None] * len(sources)
     if len(given) != len(sources):
         raise UsageError(f"--input_shapes gives {len(given)} shape(s) for {len(sources)} input(s) "
                          f"({', '.join(s.name for s in sources)}); give one per input.")
@@ -324,7 +311,7 @@ def _load_samples(path, sources, shapes) -> list:
         data = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:
         raise InputError(f"{path} could not be read as an .npz of input arrays: {exc}") from exc
-    keys = {_strip(k): k for k in data.files}
+    keys = {strip_index(k): k for k in data.files}
     missing = [s.name for s in sources if s.name not in keys]
     if missing:
         raise UsageError(f"{path} has no array for input(s) {', '.join(missing)} (it has "

@@ -690,6 +690,10 @@ def read_io(flatbuffer: bytes):
 def _verify(job: _Job, report, output_file, flatbuffer) -> None:
     from tflite_tools.verify import verify_conversion
 
+    if report.source.format == "TFLITE":
+        report.warnings.append("--verify skipped: the input is the .tflite itself, there is no "
+                               "TensorFlow model to compare with")
+        return
     if job.verify_source is None:
         raise UsageError("--verify needs a model path (live objects cannot be re-run); call "
                          "tflite_tools.verify.verify on a saved copy instead.")

@@ -1,0 +1,337 @@
+"""`tflite-tools convert`: every artifact kind to a .tflite that computes what TF computes."""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from tflite_tools.cli import main
+from tflite_tools.convert import check_compatibility, convert
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def run_cli(*argv):
+    out, err = io.StringIO(), io.StringIO()
+    code = main(["convert", *argv], stdout=out, stderr=err)
+    return code, out.getvalue(), err.getvalue()
+
+
+def tree_digest(path: str) -> str:
+    sha = hashlib.sha256()
+    paths = [path] if os.path.isfile(path) else sorted(
+        os.path.join(root, n) for root, _, names in os.walk(path) for n in names)
+    for p in paths:
+        sha.update(p.encode())
+        with open(p, "rb") as f:
+            sha.update(f.read())
+    return sha.hexdigest()
+
+
+def run_tflite(path, feeds: list) -> list:
+    from ai_edge_litert.interpreter import Interpreter
+
+    interpreter = Interpreter(model_path=str(path))
+    interpreter.allocate_tensors()
+    for detail, value in zip(interpreter.get_input_details(), feeds):
+        interpreter.set_tensor(detail["index"], value.astype(detail["dtype"]))
+    interpreter.invoke()
+    return [interpreter.get_tensor(d["index"]) for d in interpreter.get_output_details()]
+
+
+def run_frozen_tf(graph_path, feeds: dict, outputs: list) -> list:
+    from tflite_tools._tf import tensorflow
+
+    tf = tensorflow()
+    with open(graph_path, "rb") as f:
+        graph_def = tf.compat.v1.GraphDef.FromString(f.read())
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.graph_util.import_graph_def(graph_def, name="")
+    with tf.compat.v1.Session(graph=graph) as sess:
+        return sess.run([o + ":0" for o in outputs], {k + ":0": v for k, v in feeds.items()})
+
+
+# --- every artifact kind ---------------------------------------------------------------
+
+ALL_KINDS = ["frozen_graph", "checkpoint_graph", "saved_model_tf1", "saved_model_tf2", "keras_h5",
+             "keras_v3", "tflite_model"]
+
+
+@pytest.mark.parametrize("kind", ALL_KINDS)
+def test_every_kind_converts_and_verifies(kind, request, tmp_path):
+    artifact = request.getfixturevalue(kind)
+    out = tmp_path / "model.tflite"
+    before = tree_digest(artifact.directory)
+    code, stdout, err = run_cli(artifact.path, "-o", str(out), "--verify", "--format", "json")
+    assert code == 0, err
+    report = json.loads(stdout)
+    assert out.read_bytes()[4:8] == b"TFL3"
+    assert report["source"]["format"] == artifact.format
+    assert [t["dtype"] for t in report["inputs"]] == [t.dtype for t in artifact.inputs]
+    assert [len(t["shape"]) for t in report["outputs"]] == [len(t.shape) for t in artifact.outputs]
+    if kind != "tflite_model":
+        assert report["verification"]["status"] == "PASSED"
+    assert tree_digest(artifact.directory) == before
+
+
+def test_checkpoint_output_runs_like_tensorflow(checkpoint_graph, frozen_graph, tmp_path):
+    """Independent of --verify: LiteRT on the converted checkpoint vs TF on the frozen twin."""
+    out = tmp_path / "m.tflite"
+    report = convert(checkpoint_graph.path, str(out))
+    assert report.converter_entry_point == "tf.compat.v1.lite.TFLiteConverter.from_frozen_graph"
+    assert any(step.startswith("froze 4 variables") for step in report.steps)
+    x = np.random.default_rng(0).random((1, 8, 8, 3), dtype=np.float32)
+    expected = run_frozen_tf(frozen_graph.files["pb"], {"input": x}, ["output"])
+    np.testing.assert_allclose(run_tflite(out, [x])[0], expected[0], rtol=1e-5, atol=1e-6)
+
+
+def test_graph_and_checkpoint_as_two_models(checkpoint_graph, tmp_path):
+    out = tmp_path / "m.tflite"
+    code, stdout, err = run_cli(checkpoint_graph.files["prefix"], checkpoint_graph.files["pbtxt"],
+                                "-o", str(out), "--output_arrays", "output:0")
+    assert code == 0, err
+    assert "froze 4 variables" in stdout
+
+
+def test_multi_io(multi_io_graph, tmp_path):
+    out = tmp_path / "m.tflite"
+    report = convert(multi_io_graph.path, str(out))
+    assert [(t.name, t.dtype, list(t.shape)) for t in report.inputs] == [
+        ("image", "float32", [1, 4]), ("ids", "int32", [1, 4])]
+    assert [t.name for t in report.outputs] == ["scores", "total"]
+    image = np.arange(4, dtype=np.float32).reshape(1, 4) / 4
+    ids = np.array([[1, 2, 3, 4]], np.int32)
+    expected = run_frozen_tf(multi_io_graph.path, {"image": image, "ids": ids}, ["scores", "total"])
+    got = run_tflite(out, [image, ids])
+    np.testing.assert_allclose(got[0], expected[0], rtol=1e-5)
+    np.testing.assert_array_equal(got[1], expected[1])
+
+
+def test_slim_graph_cut_at_iterator(slim_dataset_graph, tmp_path):
+    out = tmp_path / "m.tflite"
+    before = tree_digest(slim_dataset_graph.directory)
+    code, _, err = run_cli(slim_dataset_graph.path, "-o", str(out))
+    assert code == 2 and "--input_arrays=IteratorGetNext:0." in err and not out.exists()
+    code, stdout, err = run_cli(slim_dataset_graph.path, "-o", str(out), "--input_arrays=IteratorGetNext:0",
+                                "--verify", "--format", "json")
+    assert code == 0, err
+    report = json.loads(stdout)
+    assert report["inputs"][0]["name"] == "IteratorGetNext"
+    assert report["inputs"][0]["shape"] == [2, 8, 8, 3]
+    assert report["outputs"][0]["shape"] == [2, 5]
+    assert any("cut the graph at IteratorGetNext:0" in s for s in report["steps"])
+    assert report["verification"]["status"] == "PASSED"
+    assert tree_digest(slim_dataset_graph.directory) == before
+
+
+def test_dynamic_batch(dynamic_batch_graph, tmp_path):
+    default = convert(dynamic_batch_graph.path, str(tmp_path / "a.tflite"))
+    assert list(default.inputs[0].shape) == [1, 4]
+    assert any("batch dimension of 'x' set to 1" in w for w in default.warnings)
+    fixed = convert(dynamic_batch_graph.path, str(tmp_path / "b.tflite"), input_shapes="3,4")
+    assert list(fixed.inputs[0].shape) == [3, 4] and list(fixed.outputs[0].shape) == [3, 2]
+    x = np.random.default_rng(1).random((3, 4), dtype=np.float32)
+    expected = run_frozen_tf(dynamic_batch_graph.path, {"x": x}, ["y"])
+    np.testing.assert_allclose(run_tflite(tmp_path / "b.tflite", [x])[0], expected[0], rtol=1e-5, atol=1e-6)
+
+
+def test_select_tf_ops(select_ops_graph, tmp_path):
+    out = tmp_path / "m.tflite"
+    code, _, err = run_cli(select_ops_graph.path, "-o", str(out))
+    assert code == 3
+    assert "Cumprod" in err and "--allow_select_tf_ops" in err and "Traceback" not in err
+    assert not out.exists() and os.listdir(tmp_path) == []
+    code, stdout, err = run_cli(select_ops_graph.path, "-o", str(out), "--allow_select_tf_ops",
+                                "--format", "json")
+    assert code == 0, err
+    ops = {(o["op"], o["kind"]) for o in json.loads(stdout)["ops"]}
+    assert ("Cumprod", "select_tf") in ops and ("MUL", "builtin") in ops
+
+
+def test_check_compatibility(select_ops_graph, frozen_graph):
+    select = check_compatibility(select_ops_graph.path)
+    assert select.checked and not select.convertible_with_builtins
+    assert list(select.select_tf_ops) == ["Cumprod"] and not select.custom_ops
+    assert check_compatibility(frozen_graph.path).convertible_with_builtins
+
+
+def test_byte_stable(frozen_graph, tmp_path):
+    a, b = tmp_path / "a.tflite", tmp_path / "b.tflite"
+    convert(frozen_graph.path, str(a), quantize="dynamic")
+    convert(frozen_graph.path, str(b), quantize="dynamic")
+    assert a.read_bytes() == b.read_bytes()
+
+
+def test_int8_with_integer_io(frozen_graph, tmp_path):
+    data = tmp_path / "calib.npz"
+    np.savez(data, input=np.random.default_rng(2).random((4, 1, 8, 8, 3), dtype=np.float32))
+    report = convert(frozen_graph.path, str(tmp_path / "q.tflite"), quantize="int8",
+                     representative_data=str(data), inference_input_type="int8",
+                     inference_output_type="int8")
+    assert report.inputs[0].dtype == "int8" and report.outputs[0].dtype == "int8"
+    assert report.options.quantize == "int8"
+
+
+def test_report_json(frozen_graph, tmp_path):
+    out, report_path = tmp_path / "m.tflite", tmp_path / "r.json"
+    code, _, err = run_cli(frozen_graph.path, "--output_file", str(out), "--report", str(report_path),
+                           "--quantize", "float16")
+    assert code == 0, err
+    report = json.loads(report_path.read_text())
+    data = out.read_bytes()
+    assert report["output_sha256"] == hashlib.sha256(data).hexdigest()
+    assert report["output_size_bytes"] == len(data)
+    assert report["source"]["sha256"] == hashlib.sha256(open(frozen_graph.path, "rb").read()).hexdigest()
+    assert report["source"]["format"] == "FROZEN_GRAPH"
+    assert report["tensorflow_version"]
+    assert report["converter_entry_point"].endswith("from_frozen_graph")
+    assert report["options"]["quantize"] == "float16"
+    assert report["inputs"][0] == {"name": "input", "dtype": "float32", "shape": [1, 8, 8, 3]}
+    assert {"op": "CONV_2D", "kind": "builtin", "count": 1} in report["ops"]
+    assert report["timings"]["convert_ms"] > 0 and report["timings"]["total_ms"] > 0
+
+
+# --- errors -----------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def unknown_dims_graph(tmp_path_factory):
+    """Frozen: x float32 [?, ?, 4] -> y: a non-batch dimension is unknown."""
+    from tflite_tools._tf import tensorflow
+
+    tf = tensorflow()
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, None, 4], name="x")
+        tf.identity(x * 2.0, name="y")
+    path = tmp_path_factory.mktemp("unknown_dims") / "g.pb"
+    path.write_bytes(graph.as_graph_def().SerializeToString())
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def keras_lambda(tmp_path_factory):
+    """A .keras model with a Lambda layer (loading it deserializes Python code)."""
+    from tflite_tools._tf import tensorflow
+
+    tensorflow()
+    import keras
+
+    inputs = keras.Input(shape=(4,), name="x")
+    outputs = keras.layers.Lambda(lambda t: t * 2.0, name="double")(keras.layers.Dense(2, name="d")(inputs))
+    path = str(tmp_path_factory.mktemp("keras_lambda") / "lambda.keras")
+    keras.Model(inputs, outputs).save(path)
+    return path
+
+
+@pytest.mark.parametrize("case, expected", [
+    ("unknown_output", "did you mean output"),
+    ("unknown_input", "did you mean input"),
+    ("unknown_dims", "--input_shapes"),
+    ("keras_lambda", "--unsafe_deserialization"),
+    ("shape_count", "one shape per input"),
+    ("int8_without_data", "--representative_data"),
+])
+def test_errors_exit_2(case, expected, frozen_graph, unknown_dims_graph, keras_lambda, tmp_path):
+    argv = {
+        "unknown_output": [frozen_graph.path, "--output_arrays", "outptu"],
+        "unknown_input": [frozen_graph.path, "--input_arrays", "inptu"],
+        "unknown_dims": [unknown_dims_graph],
+        "keras_lambda": [keras_lambda],
+        "shape_count": [frozen_graph.path, "--input_shapes", "1,8,8,3:1,4"],
+        "int8_without_data": [frozen_graph.path, "--quantize", "int8"],
+    }[case]
+    source = argv[0]
+    before = tree_digest(source)
+    out = tmp_path / "m.tflite"
+    code, stdout, err = run_cli(*argv, "-o", str(out))
+    assert code == 2, err
+    assert expected in err and "Traceback" not in err and err.count("\n") == 1
+    assert os.listdir(tmp_path) == []
+    assert tree_digest(source) == before
+
+
+def test_keras_lambda_with_unsafe_deserialization(keras_lambda, tmp_path):
+    report = convert(keras_lambda, str(tmp_path / "m.tflite"), unsafe_deserialization=True)
+    assert report.converter_entry_point == "tf.lite.TFLiteConverter.from_keras_model"
+    x = np.ones((1, 4), np.float32)
+    import keras
+
+    model = keras.saving.load_model(keras_lambda, safe_mode=False)
+    np.testing.assert_allclose(run_tflite(tmp_path / "m.tflite", [x])[0], model(x).numpy(), rtol=1e-5)
+
+
+# --- live objects ---------------------------------------------------------------------------
+
+def _live(kind):
+    from tflite_tools._tf import tensorflow
+
+    tf = tensorflow()
+    kernel = np.array([[1.0, -1.0], [0.5, 2.0]], np.float32)
+    if kind == "session":
+        graph = tf.Graph()
+        with graph.as_default():
+            x = tf.compat.v1.placeholder(tf.float32, [1, 2], name="x")
+            w = tf.compat.v1.get_variable("w", initializer=kernel)
+            y = tf.nn.relu(tf.matmul(x, w), name="y")
+            sess = tf.compat.v1.Session(graph=graph)
+            sess.run(tf.compat.v1.global_variables_initializer())
+        return sess, {"input_arrays": [x], "output_arrays": ["y"]}
+    if kind == "keras":
+        import keras
+
+        inputs = keras.Input(shape=(2,), batch_size=1)
+        layer = keras.layers.Dense(2, use_bias=False, activation="relu")
+        model = keras.Model(inputs, layer(inputs))
+        layer.set_weights([kernel])
+        return model, {}
+
+    class Relu(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = tf.Variable(kernel)
+
+        @tf.function(input_signature=[tf.TensorSpec([1, 2], tf.float32)])
+        def __call__(self, x):
+            return tf.nn.relu(tf.matmul(x, self.w))
+
+    module = Relu()
+    if kind == "module":
+        return module, {}
+    # The caller keeps the module (and so its variables) alive, as TF requires.
+    return module.__call__.get_concrete_function(), {"_keepalive": module}
+
+
+@pytest.mark.parametrize("kind", ["session", "keras", "module", "concrete_function"])
+def test_live_objects(kind, tmp_path):
+    source, kwargs = _live(kind)
+    keepalive = kwargs.pop("_keepalive", None)  # noqa: F841 (held until the end)
+    out = tmp_path / "m.tflite"
+    report = convert(source, str(out), **kwargs)
+    assert report.source.format in ("SESSION", "KERAS_MODEL", "TF_MODULE", "CONCRETE_FUNCTION")
+    x = np.array([[1.0, 2.0]], np.float32)
+    np.testing.assert_allclose(run_tflite(out, [x])[0], [[2.0, 3.0]], rtol=1e-6)
+
+
+def test_session_without_tensors_is_a_usage_error():
+    from tflite_tools.errors import UsageError
+
+    session, _ = _live("session")
+    with pytest.raises(UsageError, match="input and output tensors"):
+        convert(session)
+
+
+def test_console_script_smoke(frozen_graph, tmp_path):
+    out = tmp_path / "m.tflite"
+    script = os.path.join(os.path.dirname(sys.executable), "tflite-tools")
+    done = subprocess.run([script, "convert", frozen_graph.path, "-o", str(out), "--format", "json"],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["output_path"] == str(out) and out.exists()

@@ -218,6 +218,17 @@ def test_tflite_benchmark_failure():
     assert run.model_path == "model_float16.tflite" and not run.HasField("inference")
 
 
+def test_logs_cut_before_the_warmup():
+    tf_log = open(os.path.join(TF_TOOLS, "04_multi_io", "benchmark_model.stderr.txt"), encoding="utf-8").read()
+    cut = tf_log[tf_log.index("Running benchmark for max 20"):]  # from the no-stat phase on
+    run = parsers.parse("benchmark_model", cut).runs[0]
+    assert not run.HasField("warmup") and run.inference.avg == 48.35 and run.inference_with_stats.avg == 120.95
+    tfl_log = open(os.path.join(REAL, "benchmark_model_tflite", "11.txt"), encoding="utf-8").read()
+    cut = tfl_log[tfl_log.index("Running benchmark for at least 50"):]
+    run = parsers.parse("tflite_benchmark_model", cut).runs[0]
+    assert not run.HasField("warmup") and (run.inference.count, run.inference.avg) == (50, 55043.2)
+
+
 def test_tflite_benchmark_subgraphs_and_delegate_internal():
     header = "\t[node type]\t[start]\t[first]\t[avg ms]\t[%]\t[cdf%]\t[mem KB]\t[times called]\t[Name]"
     row = "\t{}\t0.000\t0.100\t0.200\t50.000%\t100.000%\t0.000\t1\t[{}]:0"
@@ -343,6 +354,13 @@ def test_human_readable_numbers(text, value):
 def test_log_prefixes(raw, text, severity):
     (line,) = _log_lines.clean(raw)
     assert (line.text, line.severity, line.prefixed) == (text, severity, bool(severity))
+
+
+def test_logcat_prefixes():
+    lines = _log_lines.clean("11-26 10:00:00.123  1234  1234 I tflite  : Graph: [m.tflite]\n"
+                             "E/tflite  ( 1234): Failed to allocate tensors!")
+    assert [(line.text, line.severity) for line in lines] == [
+        ("Graph: [m.tflite]", "I"), ("Failed to allocate tensors!", "E")]
 
 
 def test_log_lines_drop_comments_and_absl_banner():

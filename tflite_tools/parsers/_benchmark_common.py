@@ -232,12 +232,14 @@ class Phases:
         self.pending = None
 
     def finish(self, summary_avgs: dict[str, float]) -> None:
-        """Place orphan Stat lines; `summary_avgs` maps phase -> average the
-        summary line printed (TF truncates to int, TFLite prints %g)."""
+        """Place orphan Stat lines, then move a Stat whose average contradicts
+        the summary line to the phase it matches (a log cut before the warmup
+        makes the first announced phase look like the warmup). `summary_avgs`
+        maps phase -> the average the summary line printed (TF truncates to
+        int, TFLite prints %g)."""
         for stat in self.orphans:
-            free = [p for p in self.order if not self.run.HasField(p)]
-            matching = [p for p in free if p in summary_avgs
-                        and _close(stat.avg, summary_avgs[p])]
+            free = self._free()
+            matching = [p for p in free if p in summary_avgs and _close(stat.avg, summary_avgs[p])]
             if matching:
                 phase = matching[0]
             elif len(self.orphans) == 1 and len(free) == len(self.order):
@@ -247,6 +249,18 @@ class Phases:
             else:
                 continue
             getattr(self.run, phase).CopyFrom(stat)
+        for phase in self.order:
+            stat = getattr(self.run, phase)
+            if not self.run.HasField(phase) or phase not in summary_avgs \
+                    or _close(stat.avg, summary_avgs[phase]):
+                continue
+            better = [p for p in self._free() if p in summary_avgs and _close(stat.avg, summary_avgs[p])]
+            if better:
+                getattr(self.run, better[0]).CopyFrom(stat)
+                self.run.ClearField(phase)
+
+    def _free(self) -> list[str]:
+        return [p for p in self.order if not self.run.HasField(p)]
 
 
 def _close(avg: float, printed: float) -> bool:

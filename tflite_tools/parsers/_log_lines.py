@@ -31,7 +31,11 @@ _PY_LOGGING_PREFIX = re.compile(r"^(INFO|WARNING|ERROR|FATAL|CRITICAL|DEBUG):ten
 # TFLITE_LOG (TF >= ~2.3): "INFO: ", "WARN: ", "ERROR: ".
 # An empty message leaves "INFO: ", which pastes trim to "INFO:".
 _TFLITE_PREFIX = re.compile(r"^(INFO|WARN|WARNING|ERROR|FATAL|VERBOSE):(?: |$)")
-_SEVERITY = {"INFO": "I", "DEBUG": "I", "VERBOSE": "I", "WARN": "W", "WARNING": "W",
+# Android logcat (the TFLite benchmark app, `adb logcat`), threadtime and brief formats:
+# "11-26 10:00:00.123  1234  1234 I tflite  : STARTING!", "I/tflite  ( 1234): STARTING!"
+_LOGCAT_PREFIX = re.compile(r"^(?:\d\d-\d\d \d\d:\d\d:\d\d\.\d+\s+\d+\s+\d+ ([VDIWEF]) [^:]*|"
+                            r"([VDIWEF])/[^(:]*\(\s*\d+\)): ?")
+_SEVERITY = {"V": "I", "D": "I", "INFO": "I", "DEBUG": "I", "VERBOSE": "I", "WARN": "W", "WARNING": "W",
              "ERROR": "E", "FATAL": "F", "CRITICAL": "F"}
 
 _ABSL_BANNER = "All log messages before absl::InitializeLog() is called are written to STDERR"
@@ -98,10 +102,10 @@ def _clean_line(raw: str) -> LogLine | None:
     if body.startswith("# ") or body == "#":
         return None
     severity, prefixed = "", False
-    for pattern in (_GLOG_PREFIX, _ABSL_PREFIX, _PY_LOGGING_PREFIX, _TFLITE_PREFIX):
+    for pattern in (_GLOG_PREFIX, _ABSL_PREFIX, _LOGCAT_PREFIX, _PY_LOGGING_PREFIX, _TFLITE_PREFIX):
         match = pattern.match(body)
         if match:
-            word = match.group(1)
+            word = next(group for group in match.groups() if group)
             severity = _SEVERITY.get(word, word)
             prefixed = True
             body = body[match.end():]

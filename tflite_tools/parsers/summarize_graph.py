@@ -41,6 +41,7 @@ _HINT = re.compile(r"^bazel run tensorflow/tools/benchmark:benchmark_model -- (.
 _HINT_FLAG = re.compile(r"(?:^| )--(\w+)(?:=(.*?))?(?= --\w|$)")
 _STRUCTURE = re.compile(r"^(\S+) \(([^()\s]+)\): \[(.*?)\](?:, value=(.*))?$")
 _DECODE_FAILED = re.compile(r"^Decoding Tensor failed for node ?(.*)$")
+_NO_IN_GRAPH = "in_graph graph can't be empty."
 _LOAD_FAILED = re.compile(r"^Loading graph '(.*)' failed with (.*)$")
 _USAGE = re.compile(r"^(usage: \S*summarize_graph$|Flags:$|--(in_graph|print_structure)=\S*\s+(string|bool)\s)")
 
@@ -138,6 +139,9 @@ def _statement(text: str, summary: summary_pb2.GraphSummary, errors: list[str]) 
     match = _DECODE_FAILED.match(text)
     if match:
         summary.decode_failures.append(match.group(1))
+        return True
+    if text == _NO_IN_GRAPH:
+        errors.append(text)
         return True
     match = _LOAD_FAILED.match(text)
     if match:

@@ -35,7 +35,8 @@ _BOOL_FLAGS = ("show_sizes", "show_flops", "show_run_order", "show_time", "show_
                "show_type", "show_summary")
 
 _INIT_OPS = re.compile(r"^Init ops:\s*(.*)$")  # printed without brackets
-_RUNNING = re.compile(r"^Running benchmark for (?:max )?\d+ iterations.*?\b(with|without) detailed stat logging")
+_RUNNING = re.compile(r"^Running benchmark for (?:max )?\d+ iterations(?:, max ([-0-9.e+]+) seconds)?.*?"
+                      r"\b(with|without) detailed stat logging")
 _SESSION = re.compile(r"^Initialized session in ([-+0-9.eE]+)s$")
 _AVERAGES = re.compile(r"^Average inference timings in us: Warmup: (-?\d+), no stats: (-?\d+), "
                        r"with stats: (-?\d+)$")
@@ -49,6 +50,16 @@ _FAILURES = re.compile(
     r"^(Failed on run |Timing failed with |Could not create TensorFlow |FLOPs calculation failed"
     r"|Unknown argument |There must be the same number of items|Any unknown sizes in the shapes"
     r"|Incorrect size string specified|Unsupported input type|.* was an invalid type$)")
+
+
+def _is_warmup(max_time: str | None, run: benchmark_pb2.BenchmarkRun, logged: dict) -> bool:
+    """Does a "Running benchmark ... without detailed stat logging" line start the warmup?"""
+    if run.HasField("warmup"):
+        return False
+    if max_time is not None:
+        return max_time == "-1"  # the warmup loop always runs with max_time -1
+    # older logs do not print max_time: the warmup comes first unless --warmup_runs=0
+    return not run.HasField("inference") and logged.get("warmup_runs", "1") != "0"
 
 
 def parse(text: str) -> benchmark_pb2.BenchmarkResult:
@@ -80,10 +91,9 @@ def parse(text: str) -> benchmark_pb2.BenchmarkResult:
             continue
         match = _RUNNING.match(msg)
         if match:
-            if match.group(1) == "with":
+            if match.group(2) == "with":
                 phases.announce("inference_with_stats")
-            elif not run.HasField("warmup") and not run.HasField("inference") \
-                    and logged.get("warmup_runs", "1") != "0":
+            elif _is_warmup(match.group(1), run, logged):
                 phases.announce("warmup")
             else:
                 phases.announce("inference")

@@ -217,3 +217,37 @@ def test_suggested_convert_command_runs(slim_dataset_graph, tmp_path, monkeypatc
     assert main(argv[1:], stdout=io.StringIO(), stderr=err) == 0, err.getvalue()
     output = next(arg.split("=", 1)[1] for arg in argv if arg.startswith("--output_file="))
     assert (tmp_path / output).stat().st_size > 0
+
+
+_GOLDENS = os.path.join(os.path.dirname(__file__), "..", "..", "shared", "fixtures", "tf_tools")
+_CASES = sorted(c for c in os.listdir(_GOLDENS) if os.path.isdir(os.path.join(_GOLDENS, c))) \
+    if os.path.isdir(_GOLDENS) else []
+
+
+@pytest.mark.parametrize("case", _CASES)
+def test_agrees_with_real_summarize_graph(case):
+    """On the graphs TF's summarize_graph ran on: same inputs, parameters, control
+    edges and op counts; outputs are its outputs minus the bookkeeping sinks."""
+    from tflite_tools.parsers import parse
+
+    directory = os.path.join(_GOLDENS, case)
+    golden = parse("summarize_graph", open(os.path.join(directory, "summarize_graph.txt")).read())
+    summary = inspect(directory)
+    assert [(s.name, s.dtype) for s in summary.inputs] == \
+        [(i.name, _python_dtype(i.type_enum)) for i in golden.inputs]
+    assert (summary.const_parameters, summary.control_edges) == (golden.const_parameters, golden.control_edges)
+    golden_outputs = {o.name for o in golden.outputs}
+    assert {s.name for s in summary.outputs} <= golden_outputs
+    assert golden_outputs <= {s.name for s in summary.outputs} | set(summary.omitted_output_names)
+    if golden.error:  # summarize_graph stops at invalid inputs; inspect says so in a note
+        assert any("not in the graph" in note for note in summary.notes)
+    else:
+        assert {c.op: c.count for c in summary.op_counts} == {c.op: c.count for c in golden.op_counts}
+    if not golden.inputs:
+        assert summary.input_candidates or any("no Placeholder" in note for note in summary.notes)
+
+
+def _python_dtype(enum):
+    from tflite_tools.dtypes import python_name
+
+    return python_name(enum)

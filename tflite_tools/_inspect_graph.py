@@ -132,6 +132,12 @@ def _is_bookkeeping(node, by_name) -> bool:
     return False
 
 
+def invalid_inputs(graph) -> list[tuple[str, str]]:
+    """(node, input) pairs whose input names no node of the graph."""
+    names = {node.name for node in graph.node}
+    return [(node.name, node_name(i)) for node in graph.node for i in node.input if node_name(i) not in names]
+
+
 def variables(graph) -> list[common_pb2.TensorSpec]:
     """Variable/VariableV2/VarHandleOp nodes with their dtype and shape attrs."""
     return [tensor_spec(node.name, node.attr["dtype"].type,

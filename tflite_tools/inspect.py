@@ -94,6 +94,14 @@ def _describe_graph(graph, summary) -> None:
     summary.outputs.extend(outputs)
     summary.omitted_outputs = len(omitted)
     summary.omitted_output_names.extend(omitted)
+    if not outputs:
+        summary.notes.append("no output found: every sink is training or bookkeeping machinery; name "
+                             "the outputs with --output_arrays when converting.")
+    invalid = _inspect_graph.invalid_inputs(graph)
+    if invalid:
+        shown = ", ".join(f"{name} <- {source}" for name, source in invalid[:3])
+        summary.notes.append(f"{len(invalid)} node input(s) name nodes that are not in the graph ({shown}"
+                             f"{', ...' if len(invalid) > 3 else ''}): TensorFlow will refuse to load it.")
     if not summary.inputs:
         summary.input_candidates.extend(_inspect_graph.input_candidates(graph))
         if summary.input_candidates:

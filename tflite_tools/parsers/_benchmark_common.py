@@ -94,6 +94,8 @@ _TYPE_COLUMNS = {
     "[avg %]": "avg_percent", "[cdf %]": "cdf_percent", "[mem KB]": "mem_kb",
     "[times called]": "times_called",
 }
+_TEXT_COLUMNS = {"node_type", "name"}
+_INT_COLUMNS = {"count", "times_called"}
 _NODES_EXECUTED = re.compile(r"^Number of nodes executed: (\d+)$")
 _NODES_OBSERVED = re.compile(r"^(\d+) nodes observed$")
 _SUBGRAPH_PREFIX = re.compile(r"^Subgraph \(index: \d+\) (?=Timings)")
@@ -158,17 +160,16 @@ class StatTables:
             return False
         if len(cells) > width:  # only the name column can hold a tab
             cells = cells[:width - 1] + ["\t".join(cells[width - 1:])]
-        row = (benchmark_pb2.NodeTypeStat() if self._type_table else benchmark_pb2.NodeStat())
+        row = benchmark_pb2.NodeTypeStat() if self._type_table else benchmark_pb2.NodeStat()
         try:
             for field, cell in zip(self._columns, cells):
-                kind = row.DESCRIPTOR.fields_by_name[field].cpp_type
-                if kind == row.DESCRIPTOR.fields_by_name[field].CPPTYPE_STRING:
+                if field in _TEXT_COLUMNS:
                     setattr(row, field, cell)
-                elif kind == row.DESCRIPTOR.fields_by_name[field].CPPTYPE_DOUBLE:
-                    setattr(row, field, float(cell.rstrip("%")))
-                else:
+                elif field in _INT_COLUMNS:
                     setattr(row, field, int(cell))
-        except ValueError:
+                else:
+                    setattr(row, field, float(cell.rstrip("%")))
+        except ValueError:  # a line that only looks like a row
             return False
         (self._table.type_rows if self._type_table else self._table.rows).append(row)
         return True

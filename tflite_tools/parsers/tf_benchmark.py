@@ -62,6 +62,30 @@ def _is_warmup(max_time: str | None, run: benchmark_pb2.BenchmarkRun, logged: di
     return not run.HasField("inference") and logged.get("warmup_runs", "1") != "0"
 
 
+def _result_line(msg: str, run: benchmark_pb2.BenchmarkRun, summary_avgs: dict) -> bool:
+    """Session time, the averages line and the FLOPs lines; False for any other line."""
+    match = _SESSION.match(msg)
+    if match:
+        run.init_us = int(round(float(match.group(1)) * 1e6))
+        return True
+    match = _AVERAGES.match(msg)
+    if match:
+        warmup, no_stats, with_stats = (int(g) for g in match.groups())
+        run.warmup_avg_us, run.inference_avg_us, run.with_stats_avg_us = warmup, no_stats, with_stats
+        summary_avgs.update(warmup=warmup, inference=no_stats, inference_with_stats=with_stats)
+        return True
+    match = _FLOPS.match(msg)
+    if match:
+        run.flops_text = match.group(1)
+        run.flops = common.parse_human_readable(match.group(1)) or 0
+        return True
+    match = _FLOPS_PER_SECOND.match(msg)
+    if match:
+        run.flops_per_second_text = match.group(1)
+        return True
+    return False
+
+
 def parse(text: str) -> benchmark_pb2.BenchmarkResult:
     """A BenchmarkResult holding one BenchmarkRun (runtime "tensorflow") for `text`."""
     run = benchmark_pb2.BenchmarkRun(runtime="tensorflow")
@@ -106,24 +130,7 @@ def parse(text: str) -> benchmark_pb2.BenchmarkResult:
         if match:
             logged["init_ops"] = match.group(1)
             continue
-        match = _SESSION.match(msg)
-        if match:
-            run.init_us = int(round(float(match.group(1)) * 1e6))
-            continue
-        match = _AVERAGES.match(msg)
-        if match:
-            warmup, no_stats, with_stats = (int(g) for g in match.groups())
-            run.warmup_avg_us, run.inference_avg_us, run.with_stats_avg_us = warmup, no_stats, with_stats
-            summary_avgs = {"warmup": warmup, "inference": no_stats, "inference_with_stats": with_stats}
-            continue
-        match = _FLOPS.match(msg)
-        if match:
-            run.flops_text = match.group(1)
-            run.flops = common.parse_human_readable(match.group(1)) or 0
-            continue
-        match = _FLOPS_PER_SECOND.match(msg)
-        if match:
-            run.flops_per_second_text = match.group(1)
+        if _result_line(msg, run, summary_avgs):
             continue
         if _KNOWN.match(msg):
             continue

@@ -1,8 +1,8 @@
 """What each --quantize mode costs and buys, on one small CNN.
 
 Builds a CNN with random (He-initialised) weights as a TF2 SavedModel,
-converts it with every quantize mode (none, dynamic, float16, int8,
-int16x8), verifies each .tflite against TensorFlow with tflite_tools.verify
+converts it with tflite_tools.convert in every quantize mode (none, dynamic,
+float16, int8 and int16x8 with integer I/O), verifies each .tflite against TensorFlow with tflite_tools.verify
 on the same random inputs, and times invokes with ai-edge-litert. Prints one
 table; size and latency are also given as ratios to mode "none" measured in
 the same run, since absolute times on a shared machine mean little.
@@ -23,18 +23,20 @@ import numpy as np
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
 from tflite_tools._tf import tensorflow  # noqa: E402
+from tflite_tools.convert import convert  # noqa: E402
 from tflite_tools.proto import verification_pb2  # noqa: E402
 from tflite_tools.tflite_runner import TfliteModel  # noqa: E402
 from tflite_tools.verify import verify_conversion  # noqa: E402
 
 MODES = ("none", "dynamic", "float16", "int8", "int16x8")
-INPUT_SHAPE = (1, 32, 32, 3)
+INPUT_SHAPE = (1, 96, 96, 3)
 CLASSES = 10
 
 
 def build_cnn(directory: str) -> str:
-    """conv3x3x16 -> relu -> conv3x3x32/2 -> relu -> conv3x3x32/2 -> relu
-    -> global average pool -> dense 10 (logits), as a SavedModel."""
+    """conv3x3x32 -> relu -> conv3x3x64/2 -> relu -> conv3x3x64/2 -> relu
+    -> global average pool -> dense 10 (logits), as a SavedModel: ~70M
+    multiply-adds, enough that invoke time, not Python overhead, is measured."""
     tf = tensorflow()
     rng = np.random.default_rng(0)
 
@@ -45,9 +47,9 @@ def build_cnn(directory: str) -> str:
     class Cnn(tf.Module):
         def __init__(self):
             super().__init__()
-            self.k1, self.k2, self.k3 = he(3, 3, 3, 16), he(3, 3, 16, 32), he(3, 3, 32, 32)
-            self.b = [tf.Variable(rng.normal(0, 0.1, n).astype(np.float32)) for n in (16, 32, 32, CLASSES)]
-            self.dense = he(32, CLASSES)
+            self.k1, self.k2, self.k3 = he(3, 3, 3, 32), he(3, 3, 32, 64), he(3, 3, 64, 64)
+            self.b = [tf.Variable(rng.normal(0, 0.1, n).astype(np.float32)) for n in (32, 64, 64, CLASSES)]
+            self.dense = he(64, CLASSES)
 
         @tf.function(input_signature=[tf.TensorSpec(INPUT_SHAPE, tf.float32, name="image")])
         def serve(self, image):
@@ -62,39 +64,22 @@ def build_cnn(directory: str) -> str:
     return path
 
 
-def convert(saved_model: str, mode: str, output: str) -> str:
-    """Convert with `mode`; returns which converter did it."""
-    try:
-        from tflite_tools.convert import convert as tt_convert  # noqa: PLC0415 (may not exist yet)
-    except ImportError:
-        tt_convert = None
-    if tt_convert is not None:
-        tt_convert(saved_model, output_file=output, quantize=mode)
-        return "tflite_tools.convert"
-    tf = tensorflow()
-    converter = tf.lite.TFLiteConverter.from_saved_model(saved_model)
+def calibration_data(directory: str) -> str:
+    """32 random images under the input's name: int8/int16x8 calibration."""
+    path = os.path.join(directory, "calibration.npz")
     rng = np.random.default_rng(1)
+    np.savez(path, image=rng.uniform(0, 1, (32,) + INPUT_SHAPE).astype(np.float32))
+    return path
 
-    def representative():
-        for _ in range(32):
-            yield [rng.uniform(0, 1, INPUT_SHAPE).astype(np.float32)]
 
-    if mode != "none":
-        converter.optimizations = [tf.lite.Optimize.DEFAULT]
-    if mode == "float16":
-        converter.target_spec.supported_types = [tf.float16]
-    elif mode == "int8":
-        converter.representative_dataset = representative
-        converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        converter.inference_input_type = converter.inference_output_type = tf.int8
-    elif mode == "int16x8":
-        converter.representative_dataset = representative
-        converter.target_spec.supported_ops = [
-            tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
-        converter.inference_input_type = converter.inference_output_type = tf.int16
-    with open(output, "wb") as handle:
-        handle.write(converter.convert())
-    return "tf.lite.TFLiteConverter"
+def convert_mode(saved_model: str, mode: str, output: str, calibration: str) -> None:
+    """tflite_tools.convert with --quantize `mode`; integer modes get integer I/O."""
+    options = {"quantize": mode}
+    if mode in ("int8", "int16x8"):
+        io_type = "int8" if mode == "int8" else "int16"
+        options.update(representative_data=calibration, inference_input_type=io_type,
+                       inference_output_type=io_type)
+    convert(saved_model, output, **options)
 
 
 def latency_ms(path: str, invokes: int) -> float:
@@ -116,17 +101,18 @@ def main() -> None:
     args = parser.parse_args()
     directory = tempfile.mkdtemp(prefix="bench_quantize_")
     saved_model = build_cnn(directory)
-    rows, used = [], set()
+    calibration = calibration_data(directory)
+    rows = []
     for mode in MODES:
         path = os.path.join(directory, f"cnn_{mode}.tflite")
-        used.add(convert(saved_model, mode, path))
+        convert_mode(saved_model, mode, path, calibration)
         report = verify_conversion(saved_model, path, num_samples=args.samples)
         (out,) = report.outputs
         rows.append((mode, report.quantization, os.path.getsize(path), out, latency_ms(path, args.invokes),
                      verification_pb2.VerificationStatus.Name(report.status)))
     base_size, base_ms = rows[0][2], rows[0][4]
     print(f"CNN {INPUT_SHAPE} -> {CLASSES} logits, random weights; {args.samples} random inputs in [0,1]; "
-          f"latency: mean of {args.invokes} invokes, 1 thread, ai-edge-litert; converter: {', '.join(sorted(used))}")
+          f"latency: mean of {args.invokes} invokes, 1 thread, ai-edge-litert; converted by tflite_tools.convert")
     header = (f"{'mode':<8} {'detected':<8} {'bytes':>8} {'size':>6} {'max abs err':>12} {'SNR dB':>7} "
               f"{'argmax':>7} {'ms':>7} {'speed':>6}  verify")
     print(header)

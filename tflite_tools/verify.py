@@ -52,7 +52,7 @@ FLOAT_RTOL = 1e-4
 # Quantized models: minimum signal-to-noise ratio of the TFLite output
 # against TensorFlow's. Every integer mode keeps int8 weights, and they
 # dominate the error: bench/bench_quantize.py measures 37-42 dB for small
-# CNN in dynamic, int8 and int16x8 modes, while wrong weights or scales land
+# CNNs in dynamic, int8 and int16x8 modes, while wrong weights or scales land
 # near 0 dB. 20 dB (noise power 1% of the signal) leaves room for deeper
 # models. float16 weights keep ~11 bits (68 dB measured): 40 dB.
 MIN_SNR_DB = {"float16": 40.0, "dynamic": 20.0, "int8": 20.0, "int16x8": 20.0}

@@ -500,7 +500,7 @@ def test_cli_errors():
     code, out, err = _run(["parse", "summarize_graph", "/no/such/log.txt"])
     assert code == 2 and out == "" and "cannot read /no/such/log.txt" in err and "Traceback" not in err
     code, out, err = _run(["parse", "summarize_graph", os.path.join(REAL, "freeze_graph_errors", "07.txt")])
-    assert code == 2 and "looks like summarize_graph output" in err and "freeze_graph" in err
+    assert code == 2 and out == "" and "looks like summarize_graph output" in err and "freeze_graph" in err
     assert "unknown_lines" not in err and len(err.strip().splitlines()) == 1
     code, _, err = _run(["parse", "toco", "x.txt"])
     assert code == 2 and "invalid choice" in err

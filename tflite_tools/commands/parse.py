@@ -36,9 +36,11 @@ def run(args):
         args.format = "pbtxt"
     if not recognised(result):
         others = [tool for tool in _TOOLS if tool != args.tool and recognised(parsers.parse(tool, text))]
-        hint = f"; is it a log of {' or '.join(others)}?" if others else "."
+        hint = (f"is it a log of {' or '.join(others)}?" if others
+                else f"give the stdout and/or stderr of {args.tool} as it printed them.")
+        count = _line_count(result)
         raise InputError(f"nothing in {_name(args.file)} looks like {args.tool} output "
-                         f"(all {_line_count(result)} lines unknown){hint}", result=result)
+                         f"({count} line{'' if count == 1 else 's'}, none known); {hint}")
     return result
 
 

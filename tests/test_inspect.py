@@ -251,3 +251,64 @@ def _python_dtype(enum):
     from tflite_tools.dtypes import python_name
 
     return python_name(enum)
+
+
+@pytest.fixture(scope="module")
+def queue_graph(tmp_path_factory):
+    """A TF1 graph fed by tf.compat.v1.train.batch (FIFOQueue + QueueDequeueManyV2)."""
+    from tflite_tools._tf import tensorflow
+
+    tf = tensorflow()
+    graph = tf.Graph()
+    with graph.as_default():
+        image = tf.random.uniform([8, 8, 3], seed=1)
+        images, _ = tf.compat.v1.train.batch([image, tf.constant(1)], batch_size=4)
+        tf.identity(tf.reduce_mean(images, axis=[1, 2, 3]), name="out")
+    path = tmp_path_factory.mktemp("queue") / "graph.pbtxt"
+    path.write_text(str(graph.as_graph_def()))
+    return str(path)
+
+
+def test_queue_fed_graph_gives_dequeue_candidates(queue_graph):
+    summary = inspect(queue_graph)
+    assert [s.name for s in summary.outputs] == ["out"]
+    images = summary.input_candidates[0]
+    assert (images.tensor.name, images.tensor.dtype, tuple(images.tensor.shape)) == ("batch:0", "float32", (4, 8, 8, 3))
+    assert images.convert_flag == "--input_arrays=batch:0 --input_shapes=4,8,8,3"
+    assert "QueueDequeueManyV2" in images.reason
+    assert any("fifo_queue_enqueue" in name for name in summary.omitted_output_names)
+
+
+@pytest.fixture(scope="module")
+def keras_exports(tmp_path_factory):
+    """A Keras 3 model exported as a SavedModel, and a tf_keras (Keras 2) Sequential .h5."""
+    from tflite_tools._tf import tensorflow
+
+    tensorflow()
+    import keras
+    import tf_keras
+
+    directory = tmp_path_factory.mktemp("keras_exports")
+    keras.utils.set_random_seed(3)
+    model = keras.Sequential([keras.Input((4,), name="x"), keras.layers.Dense(3, name="dense"), keras.layers.Softmax()])
+    model.export(str(directory / "exported"), verbose=False)
+    legacy = tf_keras.Sequential([tf_keras.layers.Dense(5, input_shape=(3,), name="d1"),
+                                  tf_keras.layers.Dropout(0.1), tf_keras.layers.Dense(2, name="out")])
+    legacy.save(str(directory / "legacy.h5"))
+    return str(directory / "exported"), str(directory / "legacy.h5")
+
+
+def test_keras_export_saved_model_counts_each_variable_once(keras_exports):
+    summary = inspect(keras_exports[0])
+    assert summary_pb2.ModelFormat.Name(summary.format) == "SAVED_MODEL_TF2"
+    assert [tuple(s.shape) for s in summary.inputs] == [(-1, 4)]
+    assert summary.variable_parameters == 4 * 3 + 3
+    assert "serving_default" in [s.key for s in summary.signatures]
+
+
+def test_keras2_sequential_h5(keras_exports):
+    summary = inspect(keras_exports[1])
+    assert _tensors(summary.inputs) == [("d1_input", "float32", (-1, 3))]
+    assert _tensors(summary.outputs) == [("out", "float32", (-1, 2))]
+    assert {s.name: tuple(s.shape) for s in summary.variables} == \
+        {"d1/kernel": (3, 5), "d1/bias": (5,), "out/kernel": (5, 2), "out/bias": (2,)}

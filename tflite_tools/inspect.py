@@ -162,7 +162,12 @@ def _add_signatures(meta_graph, summary) -> None:
 
 
 def _saved_variables(object_graph) -> list:
-    """SavedVariable objects, named by their name or object-graph path."""
+    """SavedVariable objects, named by their name or object-graph path.
+
+    Keras 3's export saves each variable twice (under `variables` and
+    `_all_variables`); objects with the same name, dtype and shape are
+    listed once.
+    """
     paths = {0: ""}
     queue = [0]
     while queue:
@@ -171,13 +176,18 @@ def _saved_variables(object_graph) -> list:
             if child.node_id not in paths and child.node_id < len(object_graph.nodes):
                 paths[child.node_id] = f"{paths[node_id]}/{child.local_name}".lstrip("/")
                 queue.append(child.node_id)
-    specs = []
+    specs, seen = [], set()
     for node_id, node in enumerate(object_graph.nodes):
-        if node.WhichOneof("kind") == "variable":
-            variable = node.variable
-            specs.append(_inspect_graph.tensor_spec(variable.name or paths.get(node_id, str(node_id)),
-                                                    variable.dtype, variable.shape, "SavedVariable",
-                                                    index=len(specs)))
+        if node.WhichOneof("kind") != "variable":
+            continue
+        variable = node.variable
+        key = (variable.name, variable.dtype, variable.shape.SerializeToString())
+        if variable.name and key in seen:
+            continue
+        seen.add(key)
+        specs.append(_inspect_graph.tensor_spec(variable.name or paths.get(node_id, str(node_id)),
+                                                variable.dtype, variable.shape, "SavedVariable",
+                                                index=len(specs)))
     return specs
 
 

@@ -160,6 +160,16 @@ def test_tf_benchmark_current_absl_log():
     assert (summary.nodes_observed, summary.nodes_executed) == (13, 13)
 
 
+@pytest.mark.parametrize("tool, path", [
+    ("benchmark_model", os.path.join(TF_TOOLS, "12_while_loop", "benchmark_model.stderr.txt")),
+    ("tflite_benchmark_model", os.path.join(REAL, "benchmark_model_tflite", "03.txt")),
+])
+def test_tables_whose_tabs_became_spaces(tool, path):
+    text = open(path, encoding="utf-8").read()
+    tabbed, spaced = parsers.parse(tool, text).runs[0], parsers.parse(tool, text.expandtabs(8)).runs[0]
+    assert len(tabbed.tables) >= 4 and list(spaced.tables) == list(tabbed.tables)
+
+
 def test_tf_benchmark_2017_glog_log_with_command_line():
     run = _real("benchmark_model_tf", "01").runs[0]
     assert run.parameters["show_run_order"] == "false"  # from the pasted command line

@@ -94,6 +94,7 @@ _TYPE_COLUMNS = {
     "[avg %]": "avg_percent", "[cdf %]": "cdf_percent", "[mem KB]": "mem_kb",
     "[times called]": "times_called",
 }
+_LABEL = re.compile(r"\[[^\]]*\]")
 _TEXT_COLUMNS = {"node_type", "name"}
 _INT_COLUMNS = {"count", "times_called"}
 _NODES_EXECUTED = re.compile(r"^Number of nodes executed: (\d+)$")
@@ -141,8 +142,8 @@ class StatTables:
         return self._short_summary(text)
 
     def _header(self, text: str) -> bool:
-        labels = [label.strip() for label in text.split("\t")]
-        if labels[0] not in ("[node type]", "[Node type]"):
+        labels = _LABEL.findall(text)
+        if not labels or labels[0] not in ("[node type]", "[Node type]") or _LABEL.sub("", text).strip():
             return False
         self._type_table = labels[0] == "[Node type]"
         known = _TYPE_COLUMNS if self._type_table else _NODE_COLUMNS
@@ -154,12 +155,15 @@ class StatTables:
         return True
 
     def _row(self, text: str) -> bool:
-        cells = [cell.strip() for cell in text.split("\t")]
         width = len(self._columns)
-        if len(cells) < width:
+        if "\t" in text:
+            cells = [cell.strip() for cell in text.split("\t")]
+            # only the last column (the name) can hold a tab
+            cells = cells[:width - 1] + ["\t".join(cells[width - 1:])] if len(cells) > width else cells
+        else:  # a paste that turned the tabs into spaces; names may hold spaces
+            cells = text.split(None, width - 1)
+        if len(cells) != width:
             return False
-        if len(cells) > width:  # only the name column can hold a tab
-            cells = cells[:width - 1] + ["\t".join(cells[width - 1:])]
         row = benchmark_pb2.NodeTypeStat() if self._type_table else benchmark_pb2.NodeStat()
         try:
             for field, cell in zip(self._columns, cells):

@@ -241,7 +241,30 @@ def _tensor_protos():
         typed(14, [2], half_val=[0x3FC0]),               # bfloat16 1.5, splat
         typed(7, [2], string_val=[b"hi"]),
         typed(1, [1024, 2048], float_val=[0.5]),         # big splat, values never expanded
+        typed(8, [2, 2], scomplex_val=[1, 2]),            # "?" without brackets at any rank
+        typed(13, [2, 3], int_val=[1]),
+        typed(29, [4], int_val=[1, -1, 15, 9]),           # int4 sign-extends its low nibble
+        typed(30, [4], int_val=[1, 15, 17]),
+        typed(29, [3], tensor_content=b"\x0f\x08\xff"),
+        typed(31, [4], int_val=[1, -1, 5]),               # int2 / uint2
+        typed(32, [3], tensor_content=b"\x01\x07\x02"),
+        typed(24, [4], float8_val=b"\x7d\xfc\x80\x01"),  # float8_e5m2: nan -inf -0 ...
+        typed(25, [3], float8_val=b"\x38\x7f\xff"),      # float8_e4m3fn
+        typed(27, [3], float8_val=b"\x38\x80\x01"),      # float8_e4m3b11fnuz
+        typed(26, [2], float8_val=b"\x38"),              # float8_e4m3fnuz prints "?"
+        typed(33, [4], float8_val=b"\x01\x02"),          # float4_e2m1fn
+        typed(33, [3], tensor_content=b"\x07\x0f\x08"),
+        typed(20, [4]),                                   # default resource handles
+        typed(21, [4]),                                   # empty variants
     ]
+    handle = protos[-2].resource_handle_val.add(device="/cpu:0", container="c", name='v"x',
+                                                maybe_type_name="tensorflow::Var")
+    entry = handle.dtypes_and_shapes.add(dtype=1)
+    entry.shape.dim.add(size=2)
+    entry.shape.dim.add(size=-1)
+    handle.dtypes_and_shapes.add(dtype=3).shape.unknown_rank = True
+    wrapped = protos[-1].variant_val.add(type_name="tensorflow::Tensor")
+    wrapped.tensors.add(dtype=1, float_val=[42])
     return protos
 
 
@@ -254,7 +277,8 @@ def _tf_summarize_value(tf, proto):
     graph = tf.Graph()
     with graph.as_default():
         tf.graph_util.import_graph_def(graph_def, name="")
-        check = tf.debugging.Assert(False, [graph.get_tensor_by_name("c:0")], summarize=3)
+        # The raw op: tf.debugging.Assert adds a Switch, which int4/float8 lack.
+        check = tf.raw_ops.Assert(condition=False, data=[graph.get_tensor_by_name("c:0")], summarize=3)
         with tf.compat.v1.Session() as session:
             with pytest.raises(tf.errors.InvalidArgumentError) as failure:
                 session.run(check)
@@ -289,14 +313,47 @@ def test_dtype_names_match_tensorflow():
         "INVALID", "float", "double", "string", "half", "float_ref", "half_ref"]
 
 
-@pytest.mark.parametrize("proto,reason", [
-    (tf_graph_pb2.TensorProto(dtype=1, tensor_content=b"\x00" * 7), "content of the wrong size"),
-    (tf_graph_pb2.TensorProto(dtype=101), "ref dtype"),
-    (tf_graph_pb2.TensorProto(dtype=0), "no dtype"),
-])
-def test_tensors_tensorflow_cannot_decode_give_none(proto, reason):
-    proto.tensor_shape.dim.add(size=2)
-    assert tensor_debug_string(proto) is None, reason
+def _tf_const_loads(proto) -> bool:
+    """Whether TensorFlow's Const kernel accepts `proto` (its Tensor::FromProto)."""
+    import tensorflow as tf
+
+    graph_def = tf.compat.v1.GraphDef()
+    const = graph_def.node.add(name="c", op="Const")
+    const.attr["value"].tensor.CopyFrom(proto)
+    const.attr["dtype"].type = proto.dtype
+    try:
+        with tf.Graph().as_default() as graph:
+            tf.graph_util.import_graph_def(graph_def, name="")
+            with tf.compat.v1.Session() as session:
+                session.run(graph.get_tensor_by_name("c:0"))
+    except (tf.errors.OpError, ValueError, TypeError):
+        return False
+    return True
+
+
+def test_which_tensors_decode_matches_tensorflow():
+    from tensorflow.core.framework import tensor_pb2
+
+    def typed(dtype, dims, unknown_rank=False, **values):
+        proto = tensor_pb2.TensorProto(dtype=dtype, **values)
+        for size in dims:
+            proto.tensor_shape.dim.add(size=size)
+        proto.tensor_shape.unknown_rank = unknown_rank
+        return proto
+
+    protos = [
+        typed(1, [2], tensor_content=b"\0" * 7), typed(1, [2], tensor_content=b"\0" * 8),
+        typed(10, [2], tensor_content=b"\x01\x02"), typed(10, [2], tensor_content=b"\x01\x00"),
+        typed(7, [2], tensor_content=b"\x01\x01ab"), typed(7, [2], tensor_content=b"\x01\x01a"),
+        typed(101, [2], float_val=[1]), typed(1, [2], unknown_rank=True, float_val=[1]),
+        typed(1, [-1], float_val=[1]), typed(1, [0], tensor_content=b"abc"), typed(31, [2], int_val=[1]),
+        typed(26, [2], float8_val=b"\x01"), typed(13, [2], int_val=[5]),
+        typed(3, [2, 3], int_val=[1, 2, 3, 4, 5, 6, 7]), typed(7, [3], string_val=[b"a", b"b", b"c", b"d"]),
+        typed(17, [3], int_val=[70000]), typed(22, [2], uint32_val=[4000000000]), typed(1, []),
+    ]
+    for proto in protos:
+        ours = tensor_debug_string(tf_graph_pb2.TensorProto.FromString(proto.SerializeToString()))
+        assert (ours is not None) == _tf_const_loads(proto), str(proto)
 
 
 def test_float32_text_reads_back_exactly_including_subnormals():

@@ -61,17 +61,28 @@ _LAYOUT = {
     28: ("<B", "float8_val"),
     29: ("<b", "int_val"),
     30: ("<B", "int_val"),
+    31: ("<b", "int_val"),
+    32: ("<B", "int_val"),
+    33: ("<B", "float8_val"),
 }
 
-# Integer storage widths, for the wrap-around of int_val into smaller types.
+# Integer dtypes narrower than their TensorProto field: (bits, signed). TF
+# stores typed values by truncation, and int4/int2 sign-extend their low bits.
 _INT_BITS = {4: (8, False), 5: (16, True), 6: (8, True), 11: (8, True), 12: (8, False),
-             15: (16, True), 16: (16, False), 17: (16, False), 29: (8, True), 30: (8, False)}
+             15: (16, True), 16: (16, False), 17: (16, False), 29: (4, True), 30: (4, False),
+             31: (2, True), 32: (2, False)}
 
-# float8 formats SummarizeValue prints as numbers: (exponent bits, mantissa
-# bits, bias, has infinities). The two *fnuz variants other than e4m3b11fnuz
-# fall into TensorFlow's "?" branch.
-_FLOAT8 = {24: (5, 2, 15, True), 25: (4, 3, 7, False), 27: (4, 3, 11, False)}
-_FLOAT8_FNUZ = {27}  # 0x80 is NaN, there is no negative zero
+# Small floats SummarizeValue prints as numbers: (exponent bits, mantissa
+# bits, bias, special values). "ieee": top exponent is inf/NaN; "fn": no inf,
+# all ones is NaN; "fnuz": only 0x80 is NaN (printed -nan); "finite": none.
+# float8_e4m3fnuz and float8_e5m2fnuz are not among them: TF prints "?".
+_SMALL_FLOATS = {24: (5, 2, 15, "ieee"), 25: (4, 3, 7, "fn"), 27: (4, 3, 11, "fnuz"),
+                 33: (2, 1, 1, "finite")}
+
+# dtypes SummarizeValue handles in its "irregular" branch: no brackets, "?"
+# for complex, qint32 and two float8s, "<...>" for resources and variants.
+_IRREGULAR = frozenset({8, 13, 18, 20, 21, 26, 28})
+_RESOURCE, _VARIANT = 20, 21
 
 
 # --- shapes ---------------------------------------------------------------
@@ -147,7 +158,7 @@ def _tensor_dims(shape) -> list[int] | None:
 def tensor_num_elements(tensor) -> int | None:
     """`NumElements()` of the Tensor `Tensor::FromProto(tensor)` builds, or
     None when FromProto fails (bad shape, unsupported dtype, content of the
-    wrong size). Only sizes are checked, values are not decoded.
+    wrong size). Only sizes are checked: numeric values are never decoded.
     """
     decoded = _from_proto(tensor)
     return None if decoded is None else decoded[0]
@@ -158,6 +169,8 @@ def _from_proto(tensor):
 
     The raw elements are the tensor_content bytes (a list of byte strings for
     string-list dtypes), or [] when the values sit in the typed fields.
+    Resources and variants are decoded here already, since decoding them is
+    part of what FromProto checks.
     """
     dims = _tensor_dims(tensor.tensor_shape)
     layout = _LAYOUT.get(tensor.dtype)
@@ -167,17 +180,24 @@ def _from_proto(tensor):
     if count == 0:
         return 0, []
     content = tensor.tensor_content  # a copy: read it once
-    if not content:
-        return count, []
     code = layout[0]
-    if code is _STRING_LIST:
-        strings = _decode_string_list(content, count)
-        return None if strings is None else (count, strings)
-    if len(content) != struct.calcsize(code) * count:
+    if not content:
+        raw = []
+    elif code is _STRING_LIST:
+        raw = _decode_string_list(content, count)
+    elif len(content) != struct.calcsize(code) * count:
+        raw = None
+    elif tensor.dtype == 10 and content.strip(b"\x00\x01"):
+        raw = None  # bools must be 0 or 1 bytes
+    else:
+        raw = content
+    if raw is None:
         return None
-    if tensor.dtype == 10 and content.strip(b"\x00\x01"):
-        return None  # bools must be 0 or 1 bytes
-    return count, content
+    if tensor.dtype in (_RESOURCE, _VARIANT):
+        raw = _opaque_texts(tensor, raw, count)
+        if raw is None:
+            return None
+    return count, raw
 
 
 def _decode_string_list(data: bytes, count: int) -> list[bytes] | None:
@@ -206,6 +226,56 @@ def _decode_string_list(data: bytes, count: int) -> list[bytes] | None:
     return out
 
 
+def _opaque_texts(tensor, raw: list, count: int) -> list[str] | None:
+    """SummarizeValue's "<...>" text of every resource or variant element.
+
+    Typed fields fill the elements past the last given one with default
+    values (not copies of the last one, unlike numbers). None when TF could
+    not decode an element; of the variants, only empty ones and plain
+    tensors ("tensorflow::Tensor") are understood here.
+    """
+    from tflite_tools.proto import tf_graph_pb2
+
+    if tensor.dtype == _RESOURCE:
+        message, render = tf_graph_pb2.ResourceHandleProto, _resource_text
+        given = raw or tensor.resource_handle_val
+    else:
+        message, render = tf_graph_pb2.VariantTensorDataProto, _variant_text
+        given = raw or tensor.variant_val
+    texts = []
+    for item in list(given[:count]) + [message()] * (count - len(given)):
+        if isinstance(item, bytes):
+            try:
+                item = message.FromString(item)
+            except Exception:  # noqa: BLE001 - any parse failure means FromProto fails
+                return None
+        text = render(item)
+        if text is None:
+            return None
+        texts.append(f"<{text}>")
+    return texts
+
+
+def _resource_text(handle) -> str | None:
+    """ResourceHandle::SummarizeValue (type names are shown as stored)."""
+    parts = []
+    for entry in handle.dtypes_and_shapes:
+        if partial_shape_error(entry.shape) is not None:
+            return None
+        parts.append(f"DType enum: {entry.dtype}, Shape: {partial_shape_text(entry.shape)}")
+    return (f'ResourceHandle(name="{handle.name}", device="{handle.device}", '
+            f'container="{handle.container}", type="{handle.maybe_type_name}", '
+            f'dtype and shapes : "[ {",".join(parts)} ]")')
+
+
+def _variant_text(data) -> str | None:
+    if not data.type_name and not data.tensors and not data.metadata:
+        return "[empty]"
+    if data.type_name == "tensorflow::Tensor" and len(data.tensors) == 1:
+        return tensor_debug_string(data.tensors[0])
+    return None
+
+
 # --- Tensor::DebugString --------------------------------------------------
 
 def tensor_debug_string(tensor) -> str | None:
@@ -216,10 +286,15 @@ def tensor_debug_string(tensor) -> str | None:
     count, raw = decoded
     dims = [d.size for d in tensor.tensor_shape.dim]
     limit = min(_SUMMARY_VALUES, count)
-    values = [_element_text(tensor.dtype, v) for v in _first_values(tensor, raw, limit)]
+    if tensor.dtype in _IRREGULAR:
+        # No brackets whatever the rank; "..." when there are more than 3.
+        texts = raw[:limit] if tensor.dtype in (_RESOURCE, _VARIANT) else ["?"] * limit
+        values = " ".join(texts) + ("..." if count > limit else "")
+    else:
+        texts = [_element_text(tensor.dtype, v) for v in _first_values(tensor, raw, limit)]
+        values = _summarize(texts, dims, count)
     shape = "[" + ",".join(str(d) for d in dims) + "]"
-    return (f"Tensor<type: {dtypes.type_string(tensor.dtype)} shape: {shape} "
-            f"values: {_summarize(values, dims, count)}>")
+    return f"Tensor<type: {dtypes.type_string(tensor.dtype)} shape: {shape} values: {values}>"
 
 
 def _first_values(tensor, raw, limit: int) -> list:
@@ -229,16 +304,14 @@ def _first_values(tensor, raw, limit: int) -> list:
     code, field_name = _LAYOUT[tensor.dtype]
     if raw:
         if code is _STRING_LIST:
-            return raw[:limit]
-        return [v[0] for v in struct.iter_unpack(code, raw[:struct.calcsize(code) * limit])]
-    field = getattr(tensor, field_name)
-    if tensor.dtype in (8, 18):
-        field = []  # complex values print as "?", their pairs need no splitting
-    values = list(field[:limit])
-    # FromProtoField: missing values repeat the last one; none at all are T().
-    default = b"" if code is _STRING_LIST else 0
-    fill = values[-1] if values else default
-    values += [fill] * (limit - len(values))
+            values = raw[:limit]
+        else:
+            values = [v[0] for v in struct.iter_unpack(code, raw[:struct.calcsize(code) * limit])]
+    else:
+        values = list(getattr(tensor, field_name)[:limit])
+        # FromProtoField: missing values repeat the last one; none at all are T().
+        fill = values[-1] if values else (b"" if code is _STRING_LIST else 0)
+        values += [fill] * (limit - len(values))
     if tensor.dtype in _INT_BITS:
         values = [_wrap(v, *_INT_BITS[tensor.dtype]) for v in values]
     return values
@@ -261,34 +334,34 @@ def _element_text(dtype: int, value) -> str:
         return float32_text(struct.unpack("<e", struct.pack("<H", value & 0xFFFF))[0])
     if dtype == 14:
         return float32_text(struct.unpack("<f", struct.pack("<I", (value & 0xFFFF) << 16))[0])
-    if dtype in _FLOAT8:
-        return float32_text(_float8_value(dtype, value & 0xFF))
+    if dtype in _SMALL_FLOATS:
+        return float32_text(_small_float_value(dtype, value))
     if dtype == 7:
         return utf8_safe_c_escape(value)
     if dtype == 10:
         return "1" if value else "0"
-    if dtype in (8, 13, 18, 20, 21, 26, 28):
-        # SummarizeValue's "irregular" branch: complex, qint32 and the fnuz
-        # float8s print "?"; resource and variant values are not rendered here.
-        return "?"
     return str(value)
 
 
-def _float8_value(dtype: int, bits: int) -> float:
-    exp_bits, man_bits, bias, has_inf = _FLOAT8[dtype]
-    if dtype in _FLOAT8_FNUZ and bits == 0x80:
-        return math.nan
-    sign = -1.0 if bits >> 7 else 1.0
+def _small_float_value(dtype: int, bits: int) -> float:
+    """The value of a float8 / float4 bit pattern (ml_dtypes semantics)."""
+    exp_bits, man_bits, bias, special = _SMALL_FLOATS[dtype]
+    bits &= (1 << (1 + exp_bits + man_bits)) - 1
+    negative = bits >> (exp_bits + man_bits)
     exponent = (bits >> man_bits) & ((1 << exp_bits) - 1)
     mantissa = bits & ((1 << man_bits) - 1)
     top = (1 << exp_bits) - 1
-    if has_inf and exponent == top:
-        return sign * math.inf if mantissa == 0 else math.nan
-    if not has_inf and dtype not in _FLOAT8_FNUZ and exponent == top and mantissa == (1 << man_bits) - 1:
-        return math.nan  # e4m3fn: S.1111.111 is NaN, there is no infinity
-    if exponent == 0:
-        return sign * math.ldexp(mantissa, 1 - bias - man_bits)
-    return sign * math.ldexp(mantissa + (1 << man_bits), exponent - bias - man_bits)
+    if special == "fnuz" and negative and exponent == 0 and mantissa == 0:
+        return -math.nan
+    if special == "ieee" and exponent == top:
+        magnitude = math.inf if mantissa == 0 else math.nan
+    elif special == "fn" and exponent == top and mantissa == (1 << man_bits) - 1:
+        magnitude = math.nan
+    elif exponent == 0:
+        magnitude = math.ldexp(mantissa, 1 - bias - man_bits)
+    else:
+        magnitude = math.ldexp(mantissa + (1 << man_bits), exponent - bias - man_bits)
+    return -magnitude if negative else magnitude
 
 
 def _summarize(values: list[str], dims: list[int], count: int) -> str:

@@ -58,23 +58,60 @@ PROBED_APIS = (
     "tf.lite.TFLiteConverter.from_concrete_functions",
 )
 
-# Artifact kind -> the raw call tflite-tools makes for it on TF 2.x.
+# Artifact kind -> the raw call for it; {v1}/{v2} are the installed V1/V2 converter classes.
 RAW_CALLS = {
-    "FROZEN_GRAPH": f"{V1}.from_frozen_graph('frozen.pb', input_arrays, output_arrays, input_shapes)",
+    "FROZEN_GRAPH": "{v1}.from_frozen_graph('frozen.pb', input_arrays, output_arrays, input_shapes)",
     "CHECKPOINT": "freeze_graph (graph + checkpoint -> frozen.pb), then "
-                  f"{V1}.from_frozen_graph('frozen.pb', input_arrays, output_arrays)",
+                  "{v1}.from_frozen_graph('frozen.pb', input_arrays, output_arrays)",
     "GRAPH_DEF": "freeze_graph with the checkpoint, then "
-                 f"{V1}.from_frozen_graph('frozen.pb', input_arrays, output_arrays)",
+                 "{v1}.from_frozen_graph('frozen.pb', input_arrays, output_arrays)",
     "META_GRAPH": "freeze_graph --input_meta_graph, then "
-                  f"{V1}.from_frozen_graph('frozen.pb', input_arrays, output_arrays)",
-    "SAVED_MODEL_TF1": f"{V1}.from_saved_model(saved_model_dir, tag_set={{'serve'}}, "
+                  "{v1}.from_frozen_graph('frozen.pb', input_arrays, output_arrays)",
+    "SAVED_MODEL_TF1": "{v1}.from_saved_model(saved_model_dir, tag_set={{'serve'}}, "
                        "signature_key='serving_default')",
-    "SAVED_MODEL_TF2": f"{V2}.from_saved_model(saved_model_dir, signature_keys=['serving_default'])",
-    "KERAS_H5": f"{V2}.from_keras_model(keras.models.load_model('model.h5', compile=False))",
-    "KERAS_V3": f"{V2}.from_keras_model(keras.saving.load_model('model.keras', compile=False))",
-    "SESSION": f"{V1}.from_session(sess, input_tensors, output_tensors)",
-    "CONCRETE_FUNCTION": f"{V2}.from_concrete_functions([concrete_function], trackable_obj)",
+    "SAVED_MODEL_TF2": "{v2}.from_saved_model(saved_model_dir, signature_keys=['serving_default'])",
+    "KERAS_H5": "{v2}.from_keras_model(keras.models.load_model('model.h5', compile=False))",
+    "KERAS_V3": "{v2}.from_keras_model(keras.saving.load_model('model.keras', compile=False))",
+    "SESSION": "{v1}.from_session(sess, input_tensors, output_tensors)",
+    "CONCRETE_FUNCTION": "{v2}.from_concrete_functions([concrete_function], trackable_obj)",
 }
+
+# Where the V1 (graph) and V2 (TF2) converter classes live, newest first.
+_V1_HOMES = (V1, "tf.lite.TFLiteConverter", "tf.contrib.lite.TFLiteConverter", "tf.contrib.lite.TocoConverter")
+
+
+def converter_classes() -> tuple[str, str]:
+    """(V1 class, V2 class) dotted names in the installed TensorFlow; "" when absent."""
+    tf = tensorflow()
+    v1 = next((home for home in _V1_HOMES
+               if hasattr(_resolve(tf, home), "from_frozen_graph")), "")
+    v2 = V2 if hasattr(_resolve(tf, V2), "from_concrete_functions") else ""
+    return v1, v2
+
+
+def raw_calls() -> dict[str, str]:
+    """RAW_CALLS spelled for the installed TensorFlow (kinds it cannot convert say so)."""
+    v1, v2 = converter_classes()
+    calls = {}
+    for kind, template in RAW_CALLS.items():
+        if ("{v1}" in template and not v1) or ("{v2}" in template and not v2):
+            calls[kind] = "not available in this TensorFlow"
+        else:
+            calls[kind] = template.format(v1=v1, v2=v2)
+    return calls
+
+
+def _resolve(tf, dotted: str):
+    obj = tf
+    for part in dotted.split(".")[1:]:
+        try:
+            obj = getattr(obj, part)
+        except (AttributeError, ImportError):
+            return None
+        if obj is None:
+            return None
+    return obj
+
 
 QUANTIZE_MODES = ("none", "dynamic", "float16", "int8", "int16x8")
 INTEGER_IO_TYPES = ("float32", "int8", "uint8", "int16")
@@ -97,39 +134,36 @@ def tf_version() -> str:
 def available_apis() -> list[tuple[str, bool]]:
     """(dotted API name, present in the installed TensorFlow) for PROBED_APIS."""
     tf = tensorflow()
-    found = []
-    for dotted in PROBED_APIS:
-        obj = tf
-        for part in dotted.split(".")[1:]:
-            try:
-                obj = getattr(obj, part)
-            except (AttributeError, ImportError):
-                obj = None
-            if obj is None:
-                break
-        found.append((dotted, obj is not None))
-    return found
+    return [(dotted, _resolve(tf, dotted) is not None) for dotted in PROBED_APIS]
 
 
 # --- entry points ---------------------------------------------------------------
 
+def _v1_class():
+    """(the graph-mode converter class of this TensorFlow, its dotted name)."""
+    name = converter_classes()[0]
+    if not name:
+        raise ConversionError(f"this TensorFlow ({tf_version()}) has no graph-mode TFLite converter; "
+                              "install TensorFlow 1.13 or later.")
+    return _resolve(tensorflow(), name), name
+
+
 def from_frozen_graph(path: str, input_arrays: Sequence[str], output_arrays: Sequence[str],
                       input_shapes: Optional[dict] = None) -> Plan:
     """V1 converter on a binary frozen GraphDef file."""
-    tf = tensorflow()
+    cls, name = _v1_class()
     with _converter_errors("frozen graph", path, "--input_arrays/--output_arrays"):
-        converter = tf.compat.v1.lite.TFLiteConverter.from_frozen_graph(
-            path, list(input_arrays), list(output_arrays), input_shapes=input_shapes or None)
-    return Plan(converter, f"{V1}.from_frozen_graph")
+        converter = cls.from_frozen_graph(path, list(input_arrays), list(output_arrays),
+                                          input_shapes=input_shapes or None)
+    return Plan(converter, f"{name}.from_frozen_graph")
 
 
 def from_saved_model_v1(saved_model_dir: str, tags: Sequence[str], signature_key: str) -> Plan:
     """V1 converter on a TF1 SavedModel signature (freezes it internally)."""
-    tf = tensorflow()
+    cls, name = _v1_class()
     with _converter_errors("SavedModel", saved_model_dir, "--signature_key"):
-        converter = tf.compat.v1.lite.TFLiteConverter.from_saved_model(
-            saved_model_dir, tag_set=set(tags), signature_key=signature_key)
-    return Plan(converter, f"{V1}.from_saved_model")
+        converter = cls.from_saved_model(saved_model_dir, tag_set=set(tags), signature_key=signature_key)
+    return Plan(converter, f"{name}.from_saved_model")
 
 
 def from_saved_model(saved_model_dir: str, tags: Sequence[str], signature_key: str) -> Plan:
@@ -158,11 +192,10 @@ def from_concrete_functions(functions: Sequence, trackable=None) -> Plan:
 
 def from_session(sess, input_tensors: Sequence, output_tensors: Sequence) -> Plan:
     """V1 converter on a live tf.compat.v1.Session (freezes its variables)."""
-    tf = tensorflow()
+    cls, name = _v1_class()
     with _converter_errors("session", "the session", "input/output tensors"):
-        converter = tf.compat.v1.lite.TFLiteConverter.from_session(
-            sess, list(input_tensors), list(output_tensors))
-    return Plan(converter, f"{V1}.from_session")
+        converter = cls.from_session(sess, list(input_tensors), list(output_tensors))
+    return Plan(converter, f"{name}.from_session")
 
 
 # --- Keras files -----------------------------------------------------------------

@@ -170,6 +170,12 @@ def test_tables_whose_tabs_became_spaces(tool, path):
     assert len(tabbed.tables) >= 4 and list(spaced.tables) == list(tabbed.tables)
 
 
+def test_tf_benchmark_show_sizes_block_is_no_table():
+    run = parsers.parse("benchmark_model", "============ Node output tensor sizes in run order ========\n"
+                                           "conv\t1\t1\t4\t1\t28\t28\t8\n").runs[0]
+    assert not run.tables and run.unknown_lines == ["conv\t1\t1\t4\t1\t28\t28\t8"]
+
+
 def test_tf_benchmark_2017_glog_log_with_command_line():
     run = _real("benchmark_model_tf", "01").runs[0]
     assert run.parameters["show_run_order"] == "false"  # from the pasted command line

@@ -115,6 +115,7 @@ class StatTables:
         self._table: benchmark_pb2.StatTable | None = None
         self._columns: list[str] | None = None
         self._type_table = False
+        self._title = ""  # of the last banner, until its header arrives
 
     def start_section(self, section: str) -> None:
         self.section, self.subgraph = section, ""
@@ -131,9 +132,8 @@ class StatTables:
             return False
         banner = _BANNER.match(text)
         if banner:
-            self._table = self.run.tables.add(title=banner.group(1), section=self.section,
-                                              subgraph=self.subgraph)
-            self._columns = None
+            # the table starts at its header: --show_sizes prints a banner over other lines
+            self._title, self._table, self._columns = banner.group(1), None, None
             return True
         if self._header(text):
             return True
@@ -150,8 +150,8 @@ class StatTables:
         if any(label not in known for label in labels):
             return False
         self._columns = [known[label] for label in labels]
-        if self._table is None:  # a header pasted without its banner
-            self._table = self.run.tables.add(section=self.section, subgraph=self.subgraph)
+        self._table = self.run.tables.add(title=self._title, section=self.section, subgraph=self.subgraph)
+        self._title = ""
         return True
 
     def _row(self, text: str) -> bool:

@@ -6,7 +6,7 @@ Mirrors, without TensorFlow:
   * `Tensor::FromProto` acceptance and `NumElements()` (counted from the
     shape, never by decoding the content, so 100 MB of weights cost nothing);
   * `Tensor::DebugString()` with `SummarizeValue(3)`, e.g.
-    "Tensor<type: float shape: [6272,10] values: [-0.116514981 0.09...]...>".
+    "Tensor<type: float shape: [6272,10] values: [-0.116514981 0.0900826529 0.0465662442...]...>".
 
     >>> from tflite_tools.proto import tf_graph_pb2
     >>> t = tf_graph_pb2.TensorProto(dtype=1, float_val=[1, 2])

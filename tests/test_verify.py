@@ -366,3 +366,18 @@ def test_swapped_output_names_are_diagnosed(tmp_path):
         verify(str(source), tflite_path, input_range=(-1.0, 1.0))
     assert "a matches source output b: are the output names swapped?" in str(caught.value)
     assert [m.method for m in caught.value.result.output_mapping] == ["name", "name"]
+
+
+def test_shapes_the_source_rejects_are_a_usage_error(frozen_graph, tflite_model):
+    code, out, err = _cli(frozen_graph.path, tflite_model.path, "--input_shapes", "1,4,4,3")
+    assert code == 2 and out == ""
+    assert err.startswith("tflite-tools verify: error: TensorFlow could not run") and err.count("\n") == 1
+    assert "input [1, 4, 4, 3]" in err
+
+
+def test_tflite_inputs_with_no_source_counterpart_are_a_mismatch(multi_io_graph, frozen_graph, tmp_path):
+    tflite_path = _convert(multi_io_graph.path, tmp_path / "multi_io.tflite")
+    code, out, err = _cli(frozen_graph.path, tflite_path, "--output_arrays", "output")
+    assert code == 4
+    assert out.startswith("MISMATCH: the .tflite input")
+    assert "corresponds to no source input" in err

@@ -69,12 +69,19 @@ class SourceRunner:
     kind: str
     _call: Callable[[dict], list]
     _close: Callable[[], None] = lambda: None
+    path: str = ""
 
     def __call__(self, feeds: dict) -> dict:
         missing = [t.name for t in self.inputs if t.name not in feeds]
         if missing:
             raise UsageError(f"no value given for input(s) {', '.join(missing)}; feed every input of the model.")
-        values = self._call(feeds)
+        try:
+            values = self._call(feeds)
+        except (ValueError, TypeError, tensorflow().errors.OpError) as exc:
+            shapes = ", ".join(f"{name} {list(np.shape(value))}" for name, value in feeds.items())
+            detail = (getattr(exc, "message", None) or str(exc)).strip().splitlines()[0]
+            raise UsageError(f"TensorFlow could not run {self.path or 'the model'} on inputs {shapes} "
+                             f"({detail}); give shapes it accepts with --input_shapes.") from exc
         return {t.name: np.asarray(v) for t, v in zip(self.outputs, values)}
 
     def close(self) -> None:
@@ -126,6 +133,7 @@ def make_runner(source: Union[str, LoadedModel], *, input_arrays: Optional[Seque
                          "converted from as the source.")
     else:
         raise InputError(f"{model.path} is not a TensorFlow artifact tflite-tools can run.")
+    runner.path = model.path
     if model.format not in _GRAPH_FORMATS:
         _check_subset(runner.inputs, input_arrays, "input", "--input_arrays")
         if output_arrays:

@@ -127,27 +127,37 @@ def verify_conversion(source: Union[str, LoadedModel], tflite_path: str, *,
     input_arrays, output_arrays = _default_graph_names(model, tflite, input_arrays, output_arrays)
     runner = tf_runner.make_runner(model, input_arrays=input_arrays, output_arrays=output_arrays,
                                    signature_key=signature_key, saved_model_tags=saved_model_tags)
+    report = verification_pb2.VerificationReport(
+        source_path=model.path, tflite_path=tflite_path, quantization=tflite.quantization,
+        quantized=tflite.quantization != "none", flex_ops=tflite.flex_ops)
+    signature = _tflite_signature(tflite, signature_key)
     try:
-        report = verification_pb2.VerificationReport(
-            source_path=model.path, tflite_path=tflite_path, quantization=tflite.quantization,
-            quantized=tflite.quantization != "none", flex_ops=tflite.flex_ops)
-        inputs = _map_inputs(runner.inputs, tflite)
+        inputs = _map_inputs(runner.inputs, tflite, signature)
         report.input_mapping.extend(_mapping(runner.inputs[s], tflite.inputs[t], m) for s, t, m in inputs)
         shapes = _resolve_shapes(runner.inputs, tflite, inputs, input_shapes)
         report.inputs.extend(
             common_pb2.TensorSpec(name=t.name, dtype=t.dtype.name, shape=shapes[t.name], tensor_name=t.tensor_name,
                                   index=i) for i, t in enumerate(runner.inputs))
         if not tflite.runnable or tflite.custom_ops:
-            return _structural_report(report, runner, tflite, inputs)
+            return _structural_report(report, runner, tflite, inputs, signature)
         samples = _load_samples(input_data, runner.inputs, shapes) if input_data else \
             _random_samples(runner.inputs, shapes, low, high, seed, num_samples)
         report.input_data = input_data or f"random(seed={seed}, range=[{low:g},{high:g}])"
         report.num_samples = len(samples)
         source_out, tflite_out = _run_both(runner, tflite, inputs, samples)
+    except _Mismatch as mismatch:
+        report.status = _S.MISMATCH
+        report.message = str(mismatch)
+        return report
     finally:
         runner.close()
-    _compare_all(report, runner.outputs, tflite, source_out, tflite_out, atol, rtol)
+    _compare_all(report, runner.outputs, tflite, source_out, tflite_out, atol, rtol, signature)
     return report
+
+
+class _Mismatch(Exception):
+    """The .tflite does not correspond to the source before any value is
+    compared (an input with no counterpart, a failed invoke)."""
 
 
 # --- names -------------------------------------------------------------------------------------------
@@ -215,23 +225,29 @@ def _match_names(sources, tensors, signature_side) -> dict:
     return matched
 
 
-def _signature_side(tflite: TfliteModel, side: str, signature_key: str = tf_runner.DEFAULT_SIGNATURE) -> dict:
+def _tflite_signature(tflite: TfliteModel, signature_key: Optional[str]):
+    """The .tflite's SignatureDef for `signature_key` (default
+    serving_default, else its first), or None when it keeps none."""
     if not tflite.signatures:
-        return {}
-    chosen = next((s for s in tflite.signatures if s.key == signature_key), tflite.signatures[0])
-    return getattr(chosen, side)
+        return None
+    key = signature_key or tf_runner.DEFAULT_SIGNATURE
+    return next((s for s in tflite.signatures if s.key == key), tflite.signatures[0])
 
 
-def _map_inputs(sources, tflite: TfliteModel) -> list:
+def _keys(signature, side: str) -> dict:
+    return getattr(signature, side) if signature is not None else {}
+
+
+def _map_inputs(sources, tflite: TfliteModel, signature) -> list:
     """[(source position, tflite position, method)] for every .tflite input."""
-    matched = _match_names(sources, tflite.inputs, _signature_side(tflite, "inputs"))
+    matched = _match_names(sources, tflite.inputs, _keys(signature, "inputs"))
     used = {s for s, _ in matched.values()}
     for t in tflite.inputs:
         if t.position in matched:
             continue
         candidates = [s for s, src in enumerate(sources) if s not in used and _compatible(src, t)]
         if not candidates:
-            raise VerificationMismatch(
+            raise _Mismatch(
                 f"the .tflite input {t.name} ({t.dtype.name} {list(t.shape_signature)}) corresponds to no "
                 f"source input; the .tflite was not converted from this model with these inputs "
                 f"({', '.join(src.name for src in sources)}).")
@@ -334,7 +350,7 @@ def _run_both(runner, tflite: TfliteModel, inputs, samples):
         try:
             result = run_tflite(feeds)
         except (RuntimeError, ValueError) as exc:
-            raise VerificationMismatch(f"the .tflite failed to run on the source's inputs: "
+            raise _Mismatch(f"the .tflite failed to run on the source's inputs: "
                                        f"{str(exc).splitlines()[0]}") from exc
         for index, value in result.items():
             tflite_out[index].append(value)
@@ -343,14 +359,14 @@ def _run_both(runner, tflite: TfliteModel, inputs, samples):
 
 # --- comparing ---------------------------------------------------------------------------------------
 
-def _map_outputs(sources, tflite, source_out, tflite_out) -> list:
+def _map_outputs(sources, tflite, source_out, tflite_out, signature) -> list:
     """[(source position, tflite position, method)]; ambiguous ones proved numerically.
 
     Outputs not matched by name or signature are matched among the source
     outputs of the same shape and dtype: the one candidate ("order"), or,
     when several fit, the assignment with the smallest total error ("numeric").
     """
-    matched = _match_names(sources, tflite.outputs, _signature_side(tflite, "outputs"))
+    matched = _match_names(sources, tflite.outputs, _keys(signature, "outputs"))
     used = {s for s, _ in matched.values()}
     rest = [t for t in tflite.outputs if t.position not in matched]
     free = [s for s in range(len(sources)) if s not in used]
@@ -397,8 +413,8 @@ def _assign(cost) -> list:
     return pairs
 
 
-def _compare_all(report, sources, tflite, source_out, tflite_out, atol, rtol):
-    outputs = sorted(_map_outputs(sources, tflite, source_out, tflite_out))  # in source order
+def _compare_all(report, sources, tflite, source_out, tflite_out, atol, rtol, signature):
+    outputs = sorted(_map_outputs(sources, tflite, source_out, tflite_out, signature))  # in source order
     report.output_mapping.extend(_mapping(sources[s], tflite.outputs[t], m) for s, t, m in outputs)
     failures = []
     mapped = {s for s, _, _ in outputs}
@@ -520,7 +536,7 @@ def _agreement(expected, actual) -> float:
 
 # --- models that cannot run here ---------------------------------------------------------------------
 
-def _structural_report(report, runner, tflite: TfliteModel, inputs):
+def _structural_report(report, runner, tflite: TfliteModel, inputs, signature):
     """NOT_RUNNABLE (or MISMATCH when the I/O do not correspond): what could
     be checked without running the .tflite."""
     checks, problems = [], []
@@ -532,7 +548,7 @@ def _structural_report(report, runner, tflite: TfliteModel, inputs):
                       "not registered here")
     for s, t, method in inputs:
         checks.append(_io_check("input", runner.inputs[s], tflite.inputs[t], method, problems))
-    outputs = _map_outputs_structurally(runner.outputs, tflite)
+    outputs = _map_outputs_structurally(runner.outputs, tflite, signature)
     report.output_mapping.extend(_mapping(runner.outputs[s], tflite.outputs[t], m) for s, t, m in outputs)
     for s, t, method in outputs:
         checks.append(_io_check("output", runner.outputs[s], tflite.outputs[t], method, problems))
@@ -553,8 +569,8 @@ def _structural_report(report, runner, tflite: TfliteModel, inputs):
     return report
 
 
-def _map_outputs_structurally(sources, tflite) -> list:
-    matched = _match_names(sources, tflite.outputs, _signature_side(tflite, "outputs"))
+def _map_outputs_structurally(sources, tflite, signature) -> list:
+    matched = _match_names(sources, tflite.outputs, _keys(signature, "outputs"))
     used = {s for s, _ in matched.values()}
     for t in tflite.outputs:
         if t.position not in matched:

@@ -1,0 +1,127 @@
+"""What `convert` costs over calling TFLiteConverter directly.
+
+    .venv/bin/python bench/bench_convert.py [--rounds 7]
+
+Same process, same model, rounds alternating between the two sides (after one
+warm-up conversion each, so TensorFlow's import and first-use costs are out):
+
+  * direct: the raw call a user would write, `tf.compat.v1.lite.TFLiteConverter
+    .from_frozen_graph(path, inputs, outputs).convert()` (and
+    `tf.lite.TFLiteConverter.from_saved_model(dir).convert()` for a TF2
+    SavedModel), bytes written to a file;
+  * ours: `tflite_tools.convert.convert(path, out)` with no names given:
+    detection, inspect's input/output discovery, a source digest, the
+    conversion, the op/IO read-back of the flatbuffer and an atomic write.
+
+Models: shared/fixtures/tf_tools 01_small_cnn_frozen (tiny) and
+09_big_params (3.1M parameters), and a small TF2 SavedModel built here.
+Prints best-of and median per side and the ratio ours/direct (target <= 1.10x).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, REPO)
+
+from tflite_tools._tf import tensorflow  # noqa: E402
+from tflite_tools.convert import convert  # noqa: E402
+
+FIXTURES = os.path.join(REPO, "..", "shared", "fixtures", "tf_tools")
+TARGET = 1.10
+
+
+def _saved_model(directory: str) -> str:
+    import numpy as np
+
+    tf = tensorflow()
+
+    class Dense(tf.Module):
+        def __init__(self):
+            super().__init__()
+            self.kernel = tf.Variable(np.random.default_rng(0).random((64, 32), dtype=np.float32))
+
+        @tf.function(input_signature=[tf.TensorSpec([None, 64], tf.float32, name="x")])
+        def serve(self, x):
+            return {"y": tf.nn.relu(tf.matmul(x, self.kernel))}
+
+    module = Dense()
+    path = os.path.join(directory, "saved_model")
+    tf.saved_model.save(module, path, signatures={"serving_default": module.serve})
+    return path
+
+
+def _direct_frozen(path, inputs, outputs):
+    def run(out):
+        converter = tensorflow().compat.v1.lite.TFLiteConverter.from_frozen_graph(path, inputs, outputs)
+        with open(out, "wb") as f:
+            f.write(converter.convert())
+    return run
+
+
+def _direct_saved_model(path):
+    def run(out):
+        converter = tensorflow().lite.TFLiteConverter.from_saved_model(path)
+        with open(out, "wb") as f:
+            f.write(converter.convert())
+    return run
+
+
+def _timed(function, out) -> float:
+    started = time.perf_counter()
+    function(out)
+    return time.perf_counter() - started
+
+
+def compare(name: str, direct, ours, rounds: int, directory: str) -> float:
+    out = os.path.join(directory, "bench.tflite")
+    direct(out)
+    ours(out)  # warm-up: first-use costs on both sides
+    times = {"direct": [], "ours": []}
+    for _ in range(rounds):
+        times["direct"].append(_timed(direct, out))
+        times["ours"].append(_timed(ours, out))
+    best = {side: min(values) for side, values in times.items()}
+    median = {side: statistics.median(values) for side, values in times.items()}
+    ratio = best["ours"] / best["direct"]
+    print(f"{name:<28} direct best {best['direct'] * 1000:8.1f} ms (median {median['direct'] * 1000:8.1f})"
+          f"   ours best {best['ours'] * 1000:8.1f} ms (median {median['ours'] * 1000:8.1f})"
+          f"   ratio {ratio:.3f}x (median {median['ours'] / median['direct']:.3f}x)")
+    return ratio
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=7)
+    args = parser.parse_args()
+    tensorflow()
+    ratios = []
+    with tempfile.TemporaryDirectory() as directory:
+        for case, inputs, outputs in (("01_small_cnn_frozen", ["input"], ["output"]),
+                                      ("09_big_params", None, None)):
+            path = os.path.join(FIXTURES, case, "graph.pb")
+            if inputs is None:
+                from tflite_tools.inspect import inspect
+
+                summary = inspect(path)
+                inputs = [t.name for t in summary.inputs]
+                outputs = [t.name for t in summary.outputs]
+            ratios.append(compare(case, _direct_frozen(path, inputs, outputs),
+                                  lambda out, p=path: convert(p, out), args.rounds, directory))
+        saved_model = _saved_model(directory)
+        ratios.append(compare("tf2_saved_model", _direct_saved_model(saved_model),
+                              lambda out: convert(saved_model, out), args.rounds, directory))
+    worst = max(ratios)
+    print(f"worst ratio ours/direct: {worst:.3f}x (target <= {TARGET:.2f}x): "
+          f"{'OK' if worst <= TARGET else 'OVER TARGET'}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -280,11 +280,13 @@ def test_input_data_npz_and_integer_outputs(multi_io_graph, tmp_path):
     assert total.criterion == "exact" and total.passed
 
 
-def test_random_integer_inputs_stay_in_range(multi_io_graph, tmp_path):
+def test_integer_inputs_take_integers_from_the_range(multi_io_graph, tmp_path):
     tflite_path = _convert(multi_io_graph.path, tmp_path / "multi_io.tflite")
     report = verify(multi_io_graph.path, tflite_path, input_range=(5, 7), num_samples=2)
     assert report.status == S.PASSED
     assert report.input_data == "random(seed=0, range=[5,7])"
+    code, _, err = _cli(multi_io_graph.path, tflite_path, "--input_range", "0.2,0.8")
+    assert code == 2 and "holds no integer" in err
 
 
 def test_dynamic_batch_is_resized(dynamic_batch_graph, tmp_path):
@@ -304,12 +306,15 @@ def test_dynamic_batch_is_resized(dynamic_batch_graph, tmp_path):
     (["{frozen}", "{tflite}", "--output_arrays", "outptu"], "did you mean output"),
     (["{frozen}", "{tflite}", "--input_shapes", "1,x"], "is not a list of shapes"),
     (["{frozen}", "{tflite}", "--input_data", "{npz}"], "has no array for input(s) input"),
+    (["{frozen}", "{tflite}", "--input_data", "{npy}"], "is a single .npy array"),
+    (["{frozen}", "{tflite}", "--num_samples", "0"], "--num_samples must be at least 1"),
 ])
 def test_bad_input_is_one_sentence(argv, words, frozen_graph, tflite_model, tmp_path):
-    npz = tmp_path / "other.npz"
+    npz, npy = tmp_path / "other.npz", tmp_path / "input.npy"
     np.savez(npz, other=np.zeros(3))
+    np.save(npy, np.zeros(artifacts.CNN_INPUT_SHAPE, np.float32))
     values = dict(frozen=frozen_graph.path, tflite=tflite_model.path, missing=str(tmp_path / "none.tflite"),
-                  npz=str(npz))
+                  npz=str(npz), npy=str(npy))
     code, out, err = _cli(*[a.format(**values) for a in argv])
     assert code == 2
     assert out == ""

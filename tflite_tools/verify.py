@@ -140,7 +140,7 @@ def verify_conversion(source: Union[str, LoadedModel], tflite_path: str, *,
                                   index=i) for i, t in enumerate(runner.inputs))
         if not tflite.runnable or tflite.custom_ops:
             return _structural_report(report, runner, tflite, inputs, signature)
-        samples = _load_samples(input_data, runner.inputs, shapes) if input_data else \
+        samples = _load_samples(input_data, runner.inputs) if input_data else \
             _random_samples(runner.inputs, shapes, low, high, seed, num_samples)
         report.input_data = input_data or f"random(seed={seed}, range=[{low:g},{high:g}])"
         report.num_samples = len(samples)
@@ -176,8 +176,8 @@ def _default_graph_names(model, tflite, input_arrays, output_arrays):
         found = [strip_index(t.name) for t in tflite.outputs if strip_index(t.name).split(":")[0] in nodes]
         if len(found) != len(tflite.outputs):
             missing = [t.name for t in tflite.outputs if strip_index(t.name).split(":")[0] not in nodes]
-            raise UsageError(f"the .tflite output(s) {', '.join(missing)} are not nodes of {model.path}; "
-                             "pass the source's output node names with --output_arrays.")
+            raise UsageError(f"the .tflite output(s) {', '.join(missing)} are not nodes of {model.path}; if "
+                             "the .tflite was converted from it, pass the source's output nodes with --output_arrays.")
         output_arrays = found
     return input_arrays, output_arrays
 
@@ -311,6 +311,9 @@ def _random_samples(sources, shapes, low, high, seed, num_samples) -> list:
             if src.dtype == np.bool_:
                 sample[src.name] = rng.random(shape) < 0.5
             elif np.issubdtype(src.dtype, np.integer):
+                if math.ceil(low) > math.floor(high):
+                    raise UsageError(f"input {src.name} is {src.dtype.name} but --input_range {low:g},{high:g} "
+                                     "holds no integer; widen it.")
                 sample[src.name] = rng.integers(math.ceil(low), math.floor(high), shape,
                                                 endpoint=True).astype(src.dtype)
             elif np.issubdtype(src.dtype, np.floating):
@@ -322,11 +325,13 @@ def _random_samples(sources, shapes, low, high, seed, num_samples) -> list:
     return samples
 
 
-def _load_samples(path, sources, shapes) -> list:
+def _load_samples(path, sources) -> list:
     try:
         data = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:
         raise InputError(f"{path} could not be read as an .npz of input arrays: {exc}") from exc
+    if not isinstance(data, np.lib.npyio.NpzFile):
+        raise InputError(f"{path} is a single .npy array; save the inputs with numpy.savez(path, name=array, ...).")
     keys = {strip_index(k): k for k in data.files}
     missing = [s.name for s in sources if s.name not in keys]
     if missing:

@@ -195,6 +195,28 @@ def test_tflite_text_has_the_tools_summary_lines(tflite_model):
                for l in lines)
 
 
+def _same_stat(parsed, ours):
+    for field in ("count", "first", "curr", "min", "max", "std"):
+        assert getattr(parsed, field) == getattr(ours, field), field
+    assert parsed.avg == pytest.approx(ours.avg, rel=1e-5)  # printed with %g
+
+
+def test_tflite_text_parses_back_with_the_log_parser(tflite_model):
+    """Scripts reading TFLite's log read ours: `parse` gives back the same numbers."""
+    from tflite_tools import parsers
+
+    ours = benchmark(tflite_model.path, num_runs=12, min_secs=0, warmup_runs=3,
+                     warmup_min_secs=0).runs[0]
+    parsed = parsers.parse("tflite_benchmark_model", format_text(
+        benchmark_pb2.BenchmarkResult(runs=[ours]))).runs[0]
+    _same_stat(parsed.inference, ours.inference)
+    _same_stat(parsed.warmup, ours.warmup)
+    assert (parsed.init_us, parsed.first_inference_us) == (ours.init_us, ours.first_inference_us)
+    assert parsed.inference_avg_us == pytest.approx(ours.inference_avg_us, rel=1e-5)
+    assert parsed.model_size_bytes == ours.model_size_bytes
+    assert parsed.memory.overall_mb == pytest.approx(ours.memory.overall_mb, rel=1e-5)
+
+
 def test_op_profiling_is_refused_not_faked(tflite_model):
     code, out, err = cli(tflite_model.path, *FAST_TFLITE, "--enable_op_profiling=true")
     assert code == 2 and out == ""
@@ -292,6 +314,17 @@ def test_flops_match_tf_benchmark_model(case, monkeypatch):
     assert f"FLOPs estimate: {_golden_flops(case)}" in out.splitlines()
 
 
+def test_flops_failure_is_reported_and_timings_stand(monkeypatch):
+    """12_while_loop: TF's tool logs "FLOPs calculation failed with ..." too."""
+    case = os.path.join(GOLDENS, "12_while_loop")
+    args = open(os.path.join(case, "benchmark_model.args.txt")).read().split()[1:]
+    monkeypatch.chdir(case)
+    code, out, err = cli(*[a for a in args if not a.startswith("--max_num_runs")], "--max_num_runs=2")
+    assert code == 0, err
+    assert any(l.startswith("FLOPs calculation failed with ") for l in out.splitlines())
+    assert "count=2 " in out
+
+
 def test_summarize_hint_line_runs_as_is(monkeypatch):
     case = os.path.join(GOLDENS, "01_small_cnn_frozen")
     hint = open(os.path.join(case, "summarize_graph.txt")).read().splitlines()[-1]
@@ -305,6 +338,54 @@ def test_summarize_hint_line_runs_as_is(monkeypatch):
     assert any(l.startswith("count=1000 first=") for l in lines)
     assert any(l.startswith("Average inference timings in us: Warmup: ") and ", no stats: " in l
                for l in lines)
+
+
+def test_tf_with_stats_phase_and_node_tables(frozen_graph):
+    run = benchmark(frozen_graph.path, max_num_runs=4, warmup_runs=1).runs[0]
+    assert run.inference_with_stats.count == 4
+    assert run.with_stats_avg_us == int(run.inference_with_stats.avg)  # int64 division, as TF
+    titles = [t.title for t in run.tables]
+    assert titles == ["Run Order", "Top by Computation Time", "Top by Memory Use",
+                      "Summary by node type"]
+    run_order = {row.name: row for row in run.tables[0].rows}
+    assert run_order["output"].node_type == "Softmax" and run_order["output"].times_called == 1
+    assert run.tables[0].rows[-1].cdf_percent == pytest.approx(100.0)
+    times = [row.avg_ms for row in run.tables[1].rows]
+    assert times == sorted(times, reverse=True) and len(times) <= 10
+    summary = run.profile_summaries[0]
+    assert summary.timings.count == 4 and summary.nodes_observed == len(run.tables[0].rows)
+    type_rows = {row.node_type: row for row in run.tables[3].type_rows}
+    assert type_rows["Const"].count == sum(r.node_type == "Const" for r in run.tables[0].rows)
+    code, out, _ = cli(frozen_graph.path, "--max_num_runs=3")
+    lines = out.splitlines()
+    assert "============================== Run Order ==============================" in lines
+    header = [l for l in lines if l.endswith("[times called]\t[Name]")][0]
+    assert header.startswith("\t" + "[node type]".rjust(40) + "\t  [first]\t [avg ms]\t     [%]")
+    assert any(l.startswith("Timings (microseconds): count=3") for l in lines)
+
+
+def test_tf_text_parses_back_with_the_log_parser(frozen_graph):
+    from tflite_tools import parsers
+
+    ours = benchmark(frozen_graph.path, max_num_runs=6, warmup_runs=2, show_flops=True).runs[0]
+    parsed = parsers.parse("benchmark_model", format_text(
+        benchmark_pb2.BenchmarkResult(runs=[ours]))).runs[0]
+    _same_stat(parsed.inference, ours.inference)
+    _same_stat(parsed.warmup, ours.warmup)
+    assert parsed.warmup_avg_us == ours.warmup_avg_us
+    assert parsed.inference_avg_us == ours.inference_avg_us
+    assert parsed.flops_text == ours.flops_text
+    assert parsed.with_stats_avg_us == ours.with_stats_avg_us
+    assert [t.title for t in parsed.tables] == [t.title for t in ours.tables]
+    for parsed_table, table in zip(parsed.tables, ours.tables):
+        assert [(r.name, r.node_type, r.times_called) for r in parsed_table.rows] == \
+            [(r.name, r.node_type, r.times_called) for r in table.rows]
+        assert [r.avg_ms for r in parsed_table.rows] == pytest.approx(
+            [r.avg_ms for r in table.rows], abs=6e-4)
+        assert [(r.node_type, r.count) for r in parsed_table.type_rows] == \
+            [(r.node_type, r.count) for r in table.type_rows]
+    assert parsed.profile_summaries[0].nodes_observed == ours.profile_summaries[0].nodes_observed
+    assert list(parsed.input_layers) == ["input"] and list(parsed.output_layers) == ["output"]
 
 
 def test_saved_model_runs_its_serving_signature(saved_model_tf2, saved_model_tf1):

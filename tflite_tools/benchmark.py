@@ -23,6 +23,7 @@ import tempfile
 from typing import Optional
 
 from tflite_tools import _bench_common as common
+from tflite_tools import _step_stats
 from tflite_tools import tf_bench, tflite_bench
 from tflite_tools._human_number import human_readable_num
 from tflite_tools._stat import format_g, format_percentiles, format_stat
@@ -167,10 +168,13 @@ def _tf_run(model, tf_flags, values, progress) -> benchmark_pb2.BenchmarkRun:
 
 # --- text output ------------------------------------------------------------------------------------
 
-def _stat_line(stat: benchmark_pb2.Stat) -> str:
-    line = format_stat(stat)
-    # Percentiles are our addition, appended so the TF tools' regexes still match.
-    return line if stat.count < 2 or stat.min == stat.max else f"{line} {format_percentiles(stat)}"
+def _stat_lines(stat: benchmark_pb2.Stat) -> list[str]:
+    """The Stat line, our percentiles on a line of their own (so the Stat line
+    stays parseable by the tools' regexes), then the tools' blank line."""
+    lines = [format_stat(stat)]
+    if stat.count > 1 and stat.min != stat.max:
+        lines.append(f"Percentiles in us: {format_percentiles(stat)}")
+    return lines + [""]
 
 
 def _memory_lines(memory: benchmark_pb2.Memory) -> list[str]:
@@ -198,11 +202,11 @@ def _tflite_text(run: benchmark_pb2.BenchmarkRun) -> list[str]:
         f"Running benchmark for at least {p.get('warmup_runs', '1')} iterations and at least "
         f"{format_g(float(p.get('warmup_min_secs', 0.5)))} seconds but terminate if exceeding "
         f"{format_g(float(p.get('max_secs', 150)))} seconds.",
-        _stat_line(run.warmup), "",
+        *_stat_lines(run.warmup),
         f"Running benchmark for at least {p.get('num_runs', '50')} iterations and at least "
         f"{format_g(float(p.get('min_secs', 1)))} seconds but terminate if exceeding "
         f"{format_g(float(p.get('max_secs', 150)))} seconds.",
-        _stat_line(run.inference), "",
+        *_stat_lines(run.inference),
         f"Inference timings in us: Init: {run.init_us}, First inference: {run.first_inference_us}, "
         f"Warmup (avg): {format_g(run.warmup_avg_us) if run.warmup.count else 'nan'}, "
         f"Inference (avg): {format_g(run.inference_avg_us)}",
@@ -228,15 +232,30 @@ def _tf_text(run: benchmark_pb2.BenchmarkRun) -> list[str]:
     if run.warmup.count:
         lines += [f"Running benchmark for max {p.get('warmup_runs', '1')} iterations, max -1 seconds "
                   "without detailed stat logging, with -1s sleep between inferences",
-                  _stat_line(run.warmup), ""]
+                  *_stat_lines(run.warmup)]
     lines += [
         f"Running benchmark for max {p.get('max_num_runs', '1000')} iterations, max "
         f"{format_g(float(p.get('max_time', 10)))} seconds without detailed stat logging, with "
         f"{format_g(float(p.get('inference_delay', -1)))}s sleep between inferences",
-        _stat_line(run.inference), "",
-        f"Average inference timings in us: Warmup: {int(run.warmup_avg_us)}, "
-        f"no stats: {int(run.inference_avg_us)}",
+        *_stat_lines(run.inference),
     ]
+    if run.HasField("inference_with_stats"):
+        lines += [
+            f"Running benchmark for max {p.get('max_num_runs', '1000')} iterations, max "
+            f"{format_g(float(p.get('max_time', 10)))} seconds with detailed stat logging, with "
+            f"{format_g(float(p.get('inference_delay', -1)))}s sleep between inferences",
+            *_stat_lines(run.inference_with_stats)]
+    average = (f"Average inference timings in us: Warmup: {int(run.warmup_avg_us)}, "
+               f"no stats: {int(run.inference_avg_us)}")
+    if run.HasField("inference_with_stats"):
+        average += f", with stats: {int(run.with_stats_avg_us)}"
+    lines.append(average)
+    for table in run.tables:
+        if table.type_rows and run.profile_summaries:
+            lines.append(f"Number of nodes executed: {run.profile_summaries[0].nodes_executed}")
+        lines += _step_stats.format_table(table)
+    for summary in run.profile_summaries:
+        lines += _step_stats.format_summary(summary)
     if run.flops_text:
         lines += [f"FLOPs estimate: {run.flops_text}", f"FLOPs/second: {run.flops_per_second_text}"]
     if run.error:

@@ -28,7 +28,7 @@ from typing import Mapping, Optional
 import numpy as np
 
 from tflite_tools import _bench_common as common
-from tflite_tools import dtypes
+from tflite_tools import _step_stats, dtypes
 from tflite_tools._stat import Stat
 from tflite_tools._tf import tensorflow
 from tflite_tools.errors import InputError, UsageError, unknown_name_error
@@ -135,8 +135,71 @@ def _check_names(names: list[str], known: list[str], kind: str, flag: str) -> No
             raise unknown_name_error(kind, name, known, flag)
 
 
-def _make_runner(model, flags: TfFlags):
-    """(runner, output names): tf_runner's runner, with our flag names in errors."""
+class GraphSession:
+    """What the C++ tool runs: one Session over a variable-free GraphDef,
+    configured with --num_threads, fed and fetched by tensor name.
+
+    Has the runner interface `_resolve_inputs` uses (`inputs`, `outputs` as
+    tf_runner.SourceTensor) plus a positional fast path for the timed loop
+    and a FULL_TRACE run for the with-stats phase.
+    """
+
+    kind = "graph"
+
+    def __init__(self, tf, graph_def, input_names: list, output_names: list, num_threads: int):
+        from tflite_tools.tf_runner import SourceTensor  # noqa: PLC0415
+
+        self.graph_def = graph_def
+        graph = tf.Graph()
+        with graph.as_default():
+            tf.compat.v1.import_graph_def(graph_def, name="")
+        config = tf.compat.v1.ConfigProto()
+        if num_threads > 0:
+            # As the current C++ tool: intra- and inter-op pools both get num_threads.
+            config.intra_op_parallelism_threads = num_threads
+            config.inter_op_parallelism_threads = num_threads
+        self.session = tf.compat.v1.Session(graph=graph, config=config)
+
+        def tensor(name):
+            t = graph.get_tensor_by_name(_tensor_name(name))
+            shape = None if t.shape.rank is None else tuple(t.shape.as_list())
+            return SourceTensor(_strip(name), np.dtype(t.dtype.base_dtype.as_numpy_dtype), shape, t.name)
+
+        self.inputs = [tensor(n) for n in input_names]
+        self.outputs = [tensor(n) for n in output_names]
+        self._options = tf.compat.v1.RunOptions(trace_level=tf.compat.v1.RunOptions.FULL_TRACE)
+        self._run_metadata = tf.compat.v1.RunMetadata
+        self._callable = self.session.make_callable([t.tensor_name for t in self.outputs],
+                                                    feed_list=[t.tensor_name for t in self.inputs],
+                                                    accept_options=True)
+
+    def invoker(self, values: dict):
+        """A no-argument function running the graph once on `values` (by input name)."""
+        args = [values[t.name] for t in self.inputs]
+        run = self._callable
+        return lambda: run(*args)
+
+    def traced_invoker(self, values: dict, collected: list):
+        """Like `invoker`, with FULL_TRACE; each run's StepStats go to `collected`."""
+        args = [values[t.name] for t in self.inputs]
+
+        def run():
+            metadata = self._run_metadata()
+            self._callable(*args, options=self._options, run_metadata=metadata)
+            collected.append(metadata.step_stats)
+
+        return run
+
+    def close(self) -> None:
+        self.session.close()
+
+
+def _tensor_name(name: str) -> str:
+    return name if ":" in name else name + ":0"
+
+
+def _open(tf, model, flags: TfFlags):
+    """(runner, output names): a GraphSession for graphs, tf_runner's runner otherwise."""
     from tflite_tools import tf_runner  # noqa: PLC0415
 
     input_names = common.split_names(flags.input_layer)
@@ -149,13 +212,30 @@ def _make_runner(model, flags: TfFlags):
         output_names = output_names or _graph_outputs(graph_def)
         if not output_names:
             raise UsageError(f"{model.path} has no unconsumed nodes to fetch; give --output_layer")
-        runner = tf_runner.make_runner(model, input_arrays=input_names or None,
-                                       output_arrays=output_names)
+        input_names = input_names or [n.name for n in graph_def.node if n.op == "Placeholder"]
+        tf_graph_def = tf.compat.v1.GraphDef.FromString(graph_def.SerializeToString())
+        runner = GraphSession(tf, tf_graph_def, input_names, output_names, flags.num_threads)
         return runner, [t.name for t in runner.outputs]
+    _set_eager_threads(tf, flags.num_threads)
     runner = tf_runner.make_runner(model)
     _check_names(input_names, [t.name for t in runner.inputs], "input layer", "--input_layer")
     _check_names(output_names, [t.name for t in runner.outputs], "output layer", "--output_layer")
     return runner, [_strip(n) for n in output_names] or [t.name for t in runner.outputs]
+
+
+def _set_eager_threads(tf, num_threads: int) -> None:
+    """SavedModel/Keras functions run in TF's eager context, whose thread pools
+    can only be sized before TensorFlow first runs anything."""
+    if num_threads <= 0:
+        return
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(num_threads)
+        tf.config.threading.set_inter_op_parallelism_threads(num_threads)
+    except RuntimeError:
+        if tf.config.threading.get_intra_op_parallelism_threads() != num_threads:
+            raise UsageError(f"--num_threads={num_threads} cannot be applied: TensorFlow already ran "
+                             "in this process with other thread pools; run the benchmark in a "
+                             "fresh process") from None
 
 
 def _resolve_inputs(runner, flags: TfFlags) -> list[_Layer]:
@@ -259,53 +339,40 @@ def _concrete_function(tf, model, specs):
     return function
 
 
-def _frozen_function(model, feeds: list):
-    """(FROZEN_GRAPH LoadedModel, feeds by its input names) for a SavedModel or
-    Keras model: its function with variables frozen and calls inlined, so the
-    top-level nodes hold the Conv2D/MatMul ops the C++ tool looks for."""
+def _function_session(tf, model, runner, values: dict, num_threads: int):
+    """(GraphSession, its feeds) over a SavedModel's or Keras model's function
+    with variables frozen and calls inlined: top-level nodes hold the ops, as
+    in the frozen graphs the C++ tool traces and counts FLOPs on."""
     from tensorflow.python.framework.convert_to_constants import (  # noqa: PLC0415
         convert_variables_to_constants_v2)
 
-    from tflite_tools.model import LoadedModel  # noqa: PLC0415
-    from tflite_tools.proto import summary_pb2, tf_graph_pb2  # noqa: PLC0415
-
-    tf = tensorflow()
-    specs = [tf.TensorSpec(value.shape, tf.as_dtype(value.dtype)) for value in feeds]
+    ordered = [values[t.name] for t in runner.inputs]
+    specs = [tf.TensorSpec(v.shape, tf.as_dtype(v.dtype)) for v in ordered]
     frozen = convert_variables_to_constants_v2(_concrete_function(tf, model, specs))
-    graph_def = tf_graph_pb2.GraphDef.FromString(frozen.graph.as_graph_def().SerializeToString())
-    detection = summary_pb2.Detection(format=summary_pb2.ModelFormat.FROZEN_GRAPH)
-    names = [_strip(t.name) for t in frozen.inputs]
-    return LoadedModel(model.path, detection, graph_def=graph_def), dict(zip(names, feeds))
+    session = GraphSession(tf, frozen.graph.as_graph_def(), [t.name for t in frozen.inputs],
+                           [t.name for t in frozen.outputs], num_threads)
+    return session, {t.name: v for t, v in zip(session.inputs, ordered)}
 
 
-def estimate_flops(model, feeds: dict) -> int:
+def estimate_flops(session: GraphSession, feeds: dict) -> int:
     """CalculateFlops: Conv2D/MatMul/DepthwiseConv2dNative FLOPs of the top-level
-    graph nodes, with shapes from one run on `feeds` (keyed by input name, in
-    the model's input order). SavedModels and Keras models are measured on
-    their frozen, inlined function."""
-    from tflite_tools import tf_runner  # noqa: PLC0415
-
-    if model.format_name not in _GRAPH_FORMATS:
-        model, feeds = _frozen_function(model, list(feeds.values()))
-    graph_def = _graph_def_of(model)
-    nodes = [n for n in graph_def.node if n.op in _CONV_OPS + _MATMUL_OPS + _DEPTHWISE_OPS]
+    graph nodes, with shapes from one run on `feeds` (by input name)."""
+    nodes = [n for n in session.graph_def.node if n.op in _CONV_OPS + _MATMUL_OPS + _DEPTHWISE_OPS]
     if not nodes:
         return 0
-    wanted = sorted({_strip(i) for n in nodes for i in n.input[:2]} | {n.name for n in nodes})
-    runner = tf_runner.make_runner(model, input_arrays=list(feeds), output_arrays=wanted)
-    try:
-        shapes = {name: np.shape(value) for name, value in runner(feeds).items()}
-    finally:
-        runner.close()
+    wanted = sorted({_tensor_name(i) for n in nodes for i in n.input[:2]}
+                    | {_tensor_name(n.name) for n in nodes})
+    values = session.session.run(wanted, {t.tensor_name: feeds[t.name] for t in session.inputs})
+    shapes = dict(zip(wanted, (np.shape(v) for v in values)))
     total = 0
     for node in nodes:
-        out_elems = int(np.prod(shapes[node.name], dtype=np.int64))
+        out_elems = int(np.prod(shapes[_tensor_name(node.name)], dtype=np.int64))
         if node.op in _MATMUL_OPS:
-            a_shape = shapes[_strip(node.input[0])]
+            a_shape = shapes[_tensor_name(node.input[0])]
             k = a_shape[0] if node.attr["transpose_a"].b else a_shape[1]
             total += k * out_elems * 2
         else:
-            filter_shape = shapes[_strip(node.input[1])]
+            filter_shape = shapes[_tensor_name(node.input[1])]
             per_output = filter_shape[0] * filter_shape[1] * 2
             total += out_elems * per_output * (filter_shape[2] if node.op in _CONV_OPS else 1)
     return int(total)
@@ -344,10 +411,22 @@ def run(path: str, flags: Optional[TfFlags] = None, *,
         model = _freeze_on_the_way(model, flags)
     memory = common.MemoryProbe.start()
     started = time.perf_counter_ns()
-    runner, output_names = _make_runner(model, flags)
+    runner, output_names = _open(tf, model, flags)
     init_us = (time.perf_counter_ns() - started) // 1000
     memory.mark_init()
+    try:
+        result = _run_phases(tf, model, runner, flags, inputs, progress)
+    finally:
+        runner.close()
+    result.model_path, result.model_size_bytes, result.init_us = path, model_size(path), init_us
+    result.output_layers.extend(output_names)
+    result.engine = f"tensorflow {tf.__version__} ({runner.kind}" + (
+        ", frozen on the way)" if frozen_on_the_way else ")")
+    result.memory.CopyFrom(memory.finish())
+    return result
 
+
+def _feeds(runner, flags: TfFlags, inputs) -> tuple[list, dict]:
     layers = _resolve_inputs(runner, flags)
     values = make_inputs(layers, flags.input_layer_values)
     if inputs is not None:
@@ -357,37 +436,65 @@ def run(path: str, flags: Optional[TfFlags] = None, *,
                                  f"TensorFlow's is {list(values[name].shape)}; give both the same "
                                  "--input_layer_shape")
             values[name] = np.asarray(value, dtype=values[name].dtype)
+    return layers, values
 
-    def invoke():
-        runner(values)
 
+def _run_phases(tf, model, runner, flags: TfFlags, inputs, progress) -> benchmark_pb2.BenchmarkRun:
+    """Warmup, no-stat and with-stat phases (and FLOPs) on an open runner."""
+    layers, values = _feeds(runner, flags, inputs)
+    if isinstance(runner, GraphSession):
+        invoke = runner.invoker(values)
+    else:
+        def invoke():
+            runner(values)
+    tracer, traced_values = runner, values
+    step_stats = []
     try:
         warmup = time_multiple_runs(invoke, flags.warmup_runs, -1.0, 0.0, "warmup", progress) \
             if flags.warmup_runs > 0 else Stat()
         common.sleep(flags.inter_benchmark_delay)
         inference = time_multiple_runs(invoke, flags.max_num_runs, flags.max_time,
                                        flags.inference_delay, "inference", progress)
+        if not isinstance(runner, GraphSession):
+            tracer, traced_values = _function_session(tf, model, runner, values, flags.num_threads)
+        common.sleep(flags.inter_benchmark_delay)
+        with_stats = time_multiple_runs(tracer.traced_invoker(traced_values, step_stats),
+                                        flags.max_num_runs, flags.max_time, flags.inference_delay,
+                                        "with stats", progress)
     except tf.errors.OpError as exc:
-        raise UsageError(f"TensorFlow failed to run the model: {exc.message.splitlines()[0]}; "
+        if tracer is not runner:
+            tracer.close()
+        raise UsageError(f"TensorFlow failed to run the model: {_first_line(exc)}; "
                          "check the input layers, types and shapes") from None
+    flops, flops_error = None, ""
+    try:
+        if flags.show_flops:
+            flops = estimate_flops(tracer, traced_values)
+    except tf.errors.OpError as exc:
+        # As the C++ tool: the timings stand, the estimate is reported as failed.
+        flops_error = f"FLOPs calculation failed with {_first_line(exc)}"
     finally:
-        runner.close()
+        if tracer is not runner:
+            tracer.close()
 
+    tables, summary = _step_stats.summarize(step_stats)
     result = benchmark_pb2.BenchmarkRun(
-        runtime="tensorflow", model_path=path, model_size_bytes=model_size(path), init_us=init_us,
-        warmup=warmup.to_proto(), inference=inference.to_proto(), num_threads=flags.num_threads,
-        engine=f"tensorflow {tf.__version__} ({runner.kind}"
-        + (", frozen on the way)" if frozen_on_the_way else ")"), input_layers=[l.name for l in layers],
-        input_shapes=[",".join(map(str, l.shape)) for l in layers],
-        input_types=[l.dtype for l in layers], output_layers=output_names)
+        runtime="tensorflow", warmup=warmup.to_proto(), inference=inference.to_proto(),
+        inference_with_stats=with_stats.to_proto(), num_threads=flags.num_threads,
+        input_layers=[l.name for l in layers], input_shapes=[",".join(map(str, l.shape)) for l in layers],
+        input_types=[l.dtype for l in layers], tables=tables, profile_summaries=[summary])
     # The C++ tool divides int64 totals: its averages are whole microseconds.
     result.first_inference_us = warmup.samples[0] if warmup.count else inference.samples[0]
     result.warmup_avg_us = warmup.sum // warmup.count if warmup.count else 0
     result.inference_avg_us = inference.sum // inference.count
-    if flags.show_flops:
-        try:
-            result.flops = estimate_flops(model, {t.name: values[t.name] for t in runner.inputs})
-        except tf.errors.OpError as exc:
-            result.error = f"FLOPs estimate failed: {exc.message.splitlines()[0]}"
-    result.memory.CopyFrom(memory.finish())
+    result.with_stats_avg_us = with_stats.sum // with_stats.count
+    if flops is not None:
+        result.flops = flops
+    result.error = flops_error
     return result
+
+
+def _first_line(exc) -> str:
+    lines = [line for line in exc.message.splitlines() if line.strip()]
+    # Session errors open with "Graph execution error:"; the cause follows.
+    return lines[1].strip() if len(lines) > 1 and lines[0].endswith(":") else (lines or [""])[0]

@@ -386,3 +386,11 @@ def test_tflite_inputs_with_no_source_counterpart_are_a_mismatch(multi_io_graph,
     assert code == 4
     assert out.startswith("MISMATCH: the .tflite input")
     assert "corresponds to no source input" in err
+
+
+def test_graph_with_variables_but_no_checkpoint_is_an_input_error(checkpoint_graph, tflite_model, tmp_path):
+    lonely = tmp_path / "graph.pb"
+    lonely.write_bytes(open(checkpoint_graph.files["pb"], "rb").read())
+    code, out, err = _cli(str(lonely), tflite_model.path)
+    assert code == 2 and out == ""
+    assert "variable(s)" in err and "no checkpoint" in err and err.count("\n") == 1

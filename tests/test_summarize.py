@@ -152,11 +152,13 @@ def test_cycle_fails_print_structure_after_the_summary(tmp_path, monkeypatch):
     assert "2 nodes in a cycle" in err
 
 
-def test_summarize_never_imports_tensorflow():
+def test_summarize_never_imports_tensorflow(saved_model_tf1, checkpoint_graph):
     directory, _ = _case("12_while_loop")
-    script = ("import io, sys; from tflite_tools.cli import main; "
-              "code = main(['summarize', '--in_graph=graph.pb', '--print_structure'], stdout=io.StringIO()); "
-              "assert code == 0, code; "
+    paths = ["graph.pb", saved_model_tf1.path, checkpoint_graph.files["meta"]]
+    script = ("import io, sys; from tflite_tools.cli import main\n"
+              f"for path in {paths!r}:\n"
+              "    code = main(['summarize', '--in_graph=' + path, '--print_structure'], stdout=io.StringIO())\n"
+              "    assert code == 0, (path, code)\n"
               "assert 'tensorflow' not in sys.modules, 'tensorflow was imported'; print('ok')")
     result = subprocess.run([sys.executable, "-c", script], cwd=directory, capture_output=True,
                             text=True, timeout=120)
@@ -428,3 +430,53 @@ def test_execution_order_matches_tensorflow(frozen_graph):
         assert _our_execution_order(graph) == expected
         outcomes.add(type(expected))
     assert outcomes == {list, str}  # both orders and TF's error messages were compared
+
+
+# --- inputs summarize_graph cannot read: SavedModel directories, .meta files ---
+
+def _write_graph_of(tmp_path, graph_def) -> str:
+    path = tmp_path / "extracted.pb"
+    path.write_bytes(graph_def.SerializeToString())
+    return str(path)
+
+
+def test_saved_model_directory_summarizes_its_serving_graph(saved_model_tf1, tmp_path, monkeypatch):
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    with open(saved_model_tf1.files["saved_model_pb"], "rb") as f:
+        saved_model = saved_model_pb2.SavedModel.FromString(f.read())
+    (meta,) = [m for m in saved_model.meta_graphs if "serve" in m.meta_info_def.tags]
+    extracted = _write_graph_of(tmp_path, meta.graph_def)
+    _, expected, _ = _run(["summarize", f"--in_graph={extracted}", "--print_structure"], tmp_path, monkeypatch)
+    for path in (saved_model_tf1.path, saved_model_tf1.files["saved_model_pb"]):
+        code, out, err = _run(["summarize", f"--in_graph={path}", "--print_structure"], tmp_path, monkeypatch)
+        assert (code, err) == (0, "")
+        assert out == expected.replace(f"--graph={extracted} ", f"--graph={path} ")
+        assert "Found 1 possible inputs: (name=x, type=float(1), shape=[?,4]) " in out
+
+
+def test_meta_graph_file_summarizes_its_graph(checkpoint_graph, tmp_path, monkeypatch):
+    from tensorflow.core.protobuf import meta_graph_pb2
+
+    meta_path = checkpoint_graph.files["meta"]
+    with open(meta_path, "rb") as f:
+        meta = meta_graph_pb2.MetaGraphDef.FromString(f.read())
+    extracted = _write_graph_of(tmp_path, meta.graph_def)
+    _, expected, _ = _run(["summarize", f"--in_graph={extracted}"], tmp_path, monkeypatch)
+    code, out, err = _run(["summarize", f"--in_graph={meta_path}"], tmp_path, monkeypatch)
+    assert (code, err) == (0, "")
+    assert out == expected.replace(f"--graph={extracted} ", f"--graph={meta_path} ")
+    assert "Found 4 variables: " in out
+
+
+def test_directory_that_is_not_a_saved_model_is_refused(checkpoint_graph, monkeypatch):
+    code, out, err = _run(["summarize", f"--in_graph={checkpoint_graph.directory}"],
+                          checkpoint_graph.directory, monkeypatch)
+    assert (code, out) == (2, "")
+    assert "is a directory but not a SavedModel" in err and err.count("\n") == 1
+
+
+def test_tflite_file_is_refused_with_a_pointer_to_inspect(tflite_model, monkeypatch):
+    code, out, err = _run(["summarize", f"--in_graph={tflite_model.path}"], tflite_model.directory, monkeypatch)
+    assert (code, out) == (2, "")
+    assert "tflite-tools inspect" in err

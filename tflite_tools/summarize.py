@@ -15,6 +15,8 @@ Big weights are never decoded: parameter counts come from tensor shapes.
 
 from __future__ import annotations
 
+import os
+
 from tflite_tools import dtypes
 from tflite_tools._graph_order import GraphOrderError, node_name_from_input, sort_by_execution_order
 from tflite_tools._human_number import human_readable_num
@@ -37,16 +39,43 @@ INVALID_GRAPH_MESSAGE = "Invalid graph with inputs referring to nonexistent node
 def summarize(in_graph: str, print_structure: bool = False) -> summary_pb2.GraphSummary:
     """Summarize the GraphDef file `in_graph` like `summarize_graph --in_graph=<in_graph>`.
 
-    `in_graph` is echoed in the benchmark hint exactly as given.
+    `in_graph` is echoed in the benchmark hint exactly as given. Beyond
+    summarize_graph, a SavedModel directory or a MetaGraphDef (.meta) is
+    accepted too: its graph (the "serve" meta graph's) is summarized.
 
     Raises:
-        InputError: the file cannot be read or is not a GraphDef; or the graph
+        InputError: the file cannot be read or holds no graph; or the graph
             is one summarize_graph rejects (inputs naming missing nodes, a
             cycle with --print_structure). Then `err.result` holds the partial
             summary whose text is what summarize_graph printed before failing.
     """
-    graph_def, _ = read_graph_def(in_graph)
-    return summarize_graph_def(graph_def, in_graph, print_structure)
+    return summarize_graph_def(load_graph_def(in_graph), in_graph, print_structure)
+
+
+def load_graph_def(path: str):
+    """The GraphDef in a GraphDef file (read as TF's tools read it), a .meta
+    file or a SavedModel directory. Raises InputError when there is none."""
+    # Only for inputs summarize_graph itself cannot read.
+    from tflite_tools.detect import (SAVED_MODEL_FILES, parse_graph_file, read_saved_model,
+                                     serving_meta_graph)
+
+    if os.path.isdir(path):
+        if not any(os.path.isfile(os.path.join(path, name)) for name in SAVED_MODEL_FILES):
+            raise InputError(f"'{path}' is a directory but not a SavedModel; pass the graph file "
+                             "in it (.pb, .pbtxt or .meta) with --in_graph.")
+        return serving_meta_graph(read_saved_model(path)).graph_def
+    try:
+        return read_graph_def(path)[0]
+    except InputError as graph_error:
+        if os.path.basename(path) in SAVED_MODEL_FILES:
+            return serving_meta_graph(read_saved_model(os.path.dirname(path) or ".")).graph_def
+        try:
+            kind, message, _ = parse_graph_file(path)
+        except InputError:
+            kind = None
+        if kind != "MetaGraphDef":
+            raise graph_error
+        return message.graph_def
 
 
 def summarize_graph_def(graph_def, in_graph: str = "",

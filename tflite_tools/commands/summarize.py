@@ -4,6 +4,7 @@
 
 `--format text` (the default) prints summarize_graph's stdout byte for byte;
 json and pbtxt print the GraphSummary message. TensorFlow is never imported.
+Besides GraphDefs, --in_graph takes a SavedModel directory or a .meta file.
 """
 
 from __future__ import annotations
@@ -16,7 +17,8 @@ from tflite_tools.errors import UsageError
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--in_graph", default="",
-                        help="input graph file name (binary or text GraphDef)")
+                        help="input graph file name: binary or text GraphDef (also a .meta "
+                             "file or a SavedModel directory)")
     add_bool_flag(parser, "--print_structure", default=False,
                   help="whether to print the network connections of the graph")
 

@@ -272,7 +272,8 @@ def _detected_outputs(graph_source) -> list[str]:
     from tflite_tools.inspect import inspect
 
     summary = inspect(graph_source)
-    outputs = [graph_cut.node_name(t.name) for t in summary.outputs]
+    # SavedModel outputs are signature keys; tensor_name is the graph tensor behind each.
+    outputs = [graph_cut.node_name(t.tensor_name or t.name) for t in summary.outputs]
     if not outputs:
         raise UsageError(f"no outputs were found in '{graph_source}'; name them with "
                          "--output_node_names.")

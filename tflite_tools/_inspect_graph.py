@@ -11,6 +11,7 @@ input pipeline, optimizer updates, NoOps and asserts.
 from __future__ import annotations
 
 import collections
+import dataclasses
 import math
 import re
 
@@ -49,6 +50,35 @@ _DEQUEUE_OPS = {
 _DTYPE_ATTRS = ("dtype", "T", "DstT", "out_type", "output_type", "Tout", "type")
 
 
+@dataclasses.dataclass
+class GraphIndex:
+    """The top-level nodes read once: protobuf field access is the cost of
+    inspecting a big graph, so every analysis below shares these lists."""
+
+    graph: object
+    nodes: list
+    names: list[str]
+    ops: list[str]
+    inputs: list[list[str]]
+    # Source node of every input string (leading "^" and ":N" dropped).
+    sources: list[list[str]]
+    by_name: dict
+
+    def node(self, name: str):
+        position = self.by_name.get(name)
+        return None if position is None else self.nodes[position]
+
+
+def index(graph) -> GraphIndex:
+    nodes = list(graph.node)
+    names = [node.name for node in nodes]
+    inputs = [list(node.input) for node in nodes]
+    # TensorFlow node names never contain ":", so the part before it is the node.
+    sources = [[i.partition(":")[0].lstrip("^") for i in ins] for ins in inputs]
+    return GraphIndex(graph, nodes, names, [node.op for node in nodes], inputs, sources,
+                      {name: position for position, name in enumerate(names)})
+
+
 def tensor_spec(name: str, dtype: int, shape, op: str = "", tensor_name: str = "",
                 index: int = 0) -> common_pb2.TensorSpec:
     """A TensorSpec from a DataType enum and a TensorShapeProto (None: unknown rank)."""
@@ -84,120 +114,123 @@ def _output_shape(node, index: int = 0):
     return shapes[index] if index < len(shapes) else None
 
 
-def inputs(graph) -> list[common_pb2.TensorSpec]:
+def inputs(g: GraphIndex) -> list[common_pb2.TensorSpec]:
     """Placeholder nodes in graph order, with their dtype and shape attrs."""
     specs = []
-    for node in graph.node:
-        if node.op != "Placeholder":
+    for position, op in enumerate(g.ops):
+        if op != "Placeholder":
             continue
+        node = g.nodes[position]
         shape = node.attr["shape"].shape if "shape" in node.attr else None
         if shape is None or shape.unknown_rank:
             shape = _output_shape(node) or shape
-        specs.append(tensor_spec(node.name, _dtype(node), shape, node.op, node.name + ":0", len(specs)))
+        specs.append(tensor_spec(node.name, _dtype(node), shape, op, node.name + ":0", len(specs)))
     return specs
 
 
-def outputs(graph) -> tuple[list[common_pb2.TensorSpec], list[str]]:
+def outputs(g: GraphIndex) -> tuple[list[common_pb2.TensorSpec], list[str]]:
     """(outputs a user would convert, names of the bookkeeping sinks left out).
 
     Sinks are nodes no other node consumes (data or control edge).
     """
-    consumed = {node_name(i) for node in graph.node for i in node.input}
-    by_name = {node.name: node for node in graph.node}
+    consumed = {source for sources in g.sources for source in sources}
     kept, omitted = [], []
-    for node in graph.node:
-        if node.name in consumed or node.op in ("Const", "Placeholder"):
+    for position, (name, op) in enumerate(zip(g.names, g.ops)):
+        if name in consumed or op in ("Const", "Placeholder"):
             continue
-        if _is_bookkeeping(node, by_name):
-            omitted.append(node.name)
+        if _is_bookkeeping(g, position):
+            omitted.append(name)
         else:
-            kept.append(tensor_spec(node.name, _dtype(node), _output_shape(node), node.op,
-                                    node.name + ":0", len(kept)))
+            node = g.nodes[position]
+            kept.append(tensor_spec(name, _dtype(node), _output_shape(node), op, name + ":0", len(kept)))
     return kept, omitted
 
 
-def _is_bookkeeping(node, by_name) -> bool:
-    if node.op in _BOOKKEEPING_OPS or _BOOKKEEPING_OP_PATTERN.search(node.op):
-        return True
-    if _BOOKKEEPING_SCOPE.match(node.name):
+def _is_bookkeeping(g: GraphIndex, position: int) -> bool:
+    op, name = g.ops[position], g.names[position]
+    if op in _BOOKKEEPING_OPS or _BOOKKEEPING_OP_PATTERN.search(op) or _BOOKKEEPING_SCOPE.match(name):
         return True
     # An Identity of a training step (slim's train_op) waits on optimizer updates.
-    for name in node.input:
-        if name.startswith("^"):
-            source = by_name.get(name[1:])
-            if source is not None and (_BOOKKEEPING_SCOPE.match(source.name)
-                                       or _BOOKKEEPING_OP_PATTERN.search(source.op)
-                                       or source.op == "NoOp"):
+    for raw, source in zip(g.inputs[position], g.sources[position]):
+        if raw.startswith("^") and source in g.by_name:
+            source_op = g.ops[g.by_name[source]]
+            if _BOOKKEEPING_SCOPE.match(source) or _BOOKKEEPING_OP_PATTERN.search(source_op) \
+                    or source_op == "NoOp":
                 return True
     return False
 
 
-def invalid_inputs(graph) -> list[tuple[str, str]]:
+def invalid_inputs(g: GraphIndex) -> list[tuple[str, str]]:
     """(node, input) pairs whose input names no node of the graph."""
-    names = {node.name for node in graph.node}
-    return [(node.name, node_name(i)) for node in graph.node for i in node.input if node_name(i) not in names]
+    return [(name, source) for name, sources in zip(g.names, g.sources) for source in sources
+            if source not in g.by_name]
 
 
-def variables(graph) -> list[common_pb2.TensorSpec]:
+def variables(g: GraphIndex) -> list[common_pb2.TensorSpec]:
     """Variable/VariableV2/VarHandleOp nodes with their dtype and shape attrs."""
-    return [tensor_spec(node.name, node.attr["dtype"].type,
-                        node.attr["shape"].shape if "shape" in node.attr else None, node.op)
-            for node in graph.node if node.op in VARIABLE_OPS]
+    specs = []
+    for position, op in enumerate(g.ops):
+        if op in VARIABLE_OPS:
+            node = g.nodes[position]
+            specs.append(tensor_spec(node.name, node.attr["dtype"].type,
+                                     node.attr["shape"].shape if "shape" in node.attr else None, op))
+    return specs
 
 
-def describe(graph, summary: summary_pb2.ModelSummary) -> None:
+def describe(g: GraphIndex, summary: summary_pb2.ModelSummary) -> None:
     """Fill the graph-wide counts: nodes, functions, producer, const
     parameters, control edges and the op histogram (top-level nodes plus
     function bodies, as summarize_graph counts them)."""
-    summary.node_count = len(graph.node)
+    graph = g.graph
+    summary.node_count = len(g.nodes)
     summary.function_count = len(graph.library.function)
     if graph.versions.producer:
         summary.producer = str(graph.versions.producer)
-    counts = collections.Counter(node.op for node in graph.node)
+    counts = collections.Counter(g.ops)
     for function in graph.library.function:
         counts.update(node.op for node in function.node_def)
     summary.op_counts.extend(common_pb2.OpCount(op=op, count=n)
                              for op, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
+    consts = (g.nodes[position] for position, op in enumerate(g.ops) if op == "Const")
     summary.const_parameters = sum(elements(node.attr["value"].tensor.tensor_shape)
-                                   for node in graph.node if node.op == "Const" and "value" in node.attr)
-    summary.control_edges = sum(i.startswith("^") for node in graph.node for i in node.input)
+                                   for node in consts if "value" in node.attr)
+    summary.control_edges = sum(i.startswith("^") for ins in g.inputs for i in ins)
 
 
-def input_candidates(graph) -> list[summary_pb2.InputCandidate]:
+def input_candidates(g: GraphIndex) -> list[summary_pb2.InputCandidate]:
     """The outputs of the input pipeline's dequeue ops (IteratorGetNext,
     QueueDequeue*), each with the tflite_convert flags that feed the graph
     there instead."""
-    by_name = {node.name: node for node in graph.node}
     candidates = []
-    for node in graph.node:
-        attrs = _DEQUEUE_OPS.get(node.op)
+    for position, op in enumerate(g.ops):
+        attrs = _DEQUEUE_OPS.get(op)
         if attrs is None:
             continue
+        node = g.nodes[position]
         types_attr, shapes_attr = attrs
         types = list(node.attr[types_attr].list.type)
-        shapes = _pipeline_shapes(node, shapes_attr, by_name)
-        kind = "tf.data iterator" if node.op.startswith("Iterator") else "input queue"
-        for index, dtype in enumerate(types):
-            shape = shapes[index] if index < len(shapes) else None
-            tensor = f"{node.name}:{index}"
-            spec = tensor_spec(tensor, dtype, shape, node.op, tensor, index)
+        shapes = _pipeline_shapes(node, shapes_attr, g)
+        kind = "tf.data iterator" if op.startswith("Iterator") else "input queue"
+        for output, dtype in enumerate(types):
+            shape = shapes[output] if output < len(shapes) else None
+            tensor = f"{node.name}:{output}"
+            spec = tensor_spec(tensor, dtype, shape, op, tensor, output)
             candidates.append(summary_pb2.InputCandidate(
-                tensor=spec, reason=f"output {index} of {node.op} ({kind})",
-                convert_flag=convert_flags([spec])))
+                tensor=spec, reason=f"output {output} of {op} ({kind})", convert_flag=convert_flags([spec])))
     return candidates
 
 
-def _pipeline_shapes(node, shapes_attr, by_name) -> list:
+def _pipeline_shapes(node, shapes_attr, g: GraphIndex) -> list:
     if shapes_attr and shapes_attr in node.attr:
         return list(node.attr[shapes_attr].list.shape)
     if "_output_shapes" in node.attr:
         return list(node.attr["_output_shapes"].list.shape)
-    queue = by_name.get(node_name(node.input[0])) if node.input else None
+    queue = g.node(node_name(node.input[0])) if node.input else None
     if queue is None or "shapes" not in queue.attr:
         return []
     shapes = list(queue.attr["shapes"].list.shape)
     if "Many" in node.op or "UpTo" in node.op:
-        batch = _batch_size(node, by_name) if "Many" in node.op else -1
+        batch = _batch_size(node, g) if "Many" in node.op else -1
         batched = []
         for shape in shapes:
             prefixed = type(shape)()
@@ -208,9 +241,9 @@ def _pipeline_shapes(node, shapes_attr, by_name) -> list:
     return shapes
 
 
-def _batch_size(node, by_name) -> int:
+def _batch_size(node, g: GraphIndex) -> int:
     """The `n` input of QueueDequeueMany when it is a scalar int Const, else -1."""
-    source = by_name.get(node_name(node.input[1])) if len(node.input) > 1 else None
+    source = g.node(node_name(node.input[1])) if len(node.input) > 1 else None
     if source is not None and source.op == "Const":
         values = source.attr["value"].tensor.int_val
         if len(values) == 1:

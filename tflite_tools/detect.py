@@ -201,8 +201,9 @@ def _detect_protobuf(path: str, detection) -> None:
 
 
 def _is_graph(graph) -> bool:
-    """A GraphDef parse is plausible when every node names its op."""
-    return len(graph.node) > 0 and all(node.op and node.name for node in graph.node)
+    """A GraphDef parse is plausible when every node names its op (and the
+    first one its name: a misparsed MetaGraphDef's first "node" has none)."""
+    return len(graph.node) > 0 and bool(graph.node[0].name) and all(node.op for node in graph.node)
 
 
 def _classify_meta_graph(path: str, detection) -> None:
@@ -217,7 +218,7 @@ def _classify_meta_graph(path: str, detection) -> None:
 
 
 def _classify_graph(path: str, graph, detection) -> None:
-    variables = sorted({node.op for node in graph.node if node.op in VARIABLE_OPS})
+    variables = sorted(VARIABLE_OPS.intersection(node.op for node in graph.node))
     if not variables:
         detection.format = summary_pb2.FROZEN_GRAPH
         detection.evidence.append(f"{_base(path)}: no Variable/VariableV2/VarHandleOp nodes (frozen)")

@@ -78,8 +78,9 @@ def _describe_graph_model(model: LoadedModel, summary) -> None:
         summary.notes.append("no graph (.meta, .pb or .pbtxt) was found beside the checkpoint: pass "
                              "the graph file to convert or freeze it.")
     else:
-        _describe_graph(graph, summary)
-        summary.variables.extend(_inspect_graph.variables(graph))
+        indexed = _inspect_graph.index(graph)
+        _describe_graph(indexed, summary)
+        summary.variables.extend(_inspect_graph.variables(indexed))
         if model.meta_graph is not None:
             _add_signatures(model.meta_graph, summary)
     if prefix:
@@ -87,7 +88,7 @@ def _describe_graph_model(model: LoadedModel, summary) -> None:
     summary.variable_parameters = sum(_inspect_graph.elements_of(spec) for spec in summary.variables)
 
 
-def _describe_graph(graph, summary) -> None:
+def _describe_graph(graph: _inspect_graph.GraphIndex, summary) -> None:
     _inspect_graph.describe(graph, summary)
     summary.inputs.extend(_inspect_graph.inputs(graph))
     outputs, omitted = _inspect_graph.outputs(graph)
@@ -128,7 +129,8 @@ def _use_checkpoint_variables(prefix: str, summary) -> None:
 
 
 def _describe_saved_model(model: LoadedModel, summary) -> None:
-    _inspect_graph.describe(model.graph_def, summary)
+    indexed = _inspect_graph.index(model.graph_def)
+    _inspect_graph.describe(indexed, summary)
     _add_signatures(model.meta_graph, summary)
     serving = [s for s in summary.signatures if s.key == SERVING_SIGNATURE] or summary.signatures[:1]
     if serving:
@@ -142,7 +144,7 @@ def _describe_saved_model(model: LoadedModel, summary) -> None:
     if model.format == summary_pb2.SAVED_MODEL_TF2:
         summary.variables.extend(_saved_variables(model.meta_graph.object_graph_def))
     else:
-        summary.variables.extend(_inspect_graph.variables(model.graph_def))
+        summary.variables.extend(_inspect_graph.variables(indexed))
     summary.variable_parameters = sum(_inspect_graph.elements_of(spec) for spec in summary.variables)
 
 

@@ -163,6 +163,25 @@ def test_check_compatibility(select_ops_graph, frozen_graph):
     assert check_compatibility(frozen_graph.path).convertible_with_builtins
 
 
+def test_custom_ops(tmp_path):
+    """Erfinv is neither builtin nor select TF: exit 3 naming --allow_custom_ops, listed as custom."""
+    from tflite_tools._tf import tensorflow
+
+    tf = tensorflow()
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [1, 4], name="input")
+        tf.identity(tf.math.cumprod(tf.math.erfinv(x * 0.5), axis=1), name="output")
+    path = tmp_path / "custom.pb"
+    path.write_bytes(graph.as_graph_def().SerializeToString())
+    compatibility = check_compatibility(str(path))
+    assert list(compatibility.select_tf_ops) == ["Cumprod"] and list(compatibility.custom_ops) == ["Erfinv"]
+    code, _, err = run_cli(str(path), "-o", str(tmp_path / "m.tflite"), "--allow_select_tf_ops")
+    assert code == 3 and "Erfinv" in err and "--allow_custom_ops" in err
+    report = convert(str(path), allow_select_tf_ops=True, allow_custom_ops=True)
+    assert ("Erfinv", "custom") in {(o.op, o.kind) for o in report.ops}
+
+
 def test_byte_stable(frozen_graph, tmp_path):
     a, b = tmp_path / "a.tflite", tmp_path / "b.tflite"
     convert(frozen_graph.path, str(a), quantize="dynamic")

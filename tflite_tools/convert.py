@@ -579,13 +579,8 @@ def _run(job: _Job, plan) -> bytes:
         allow_select_tf_ops=job.options.allow_select_tf_ops, allow_custom_ops=job.options.allow_custom_ops)
     job.report.converter_entry_point = plan.entry_point
     started = time.perf_counter()
-    try:
-        flatbuffer = converter_api.run(plan)
-    except ConversionError as err:
-        err.result = job.report
-        raise
-    finally:
-        job.report.timings.convert_ms = (time.perf_counter() - started) * 1000
+    flatbuffer = converter_api.run(plan)
+    job.report.timings.convert_ms = (time.perf_counter() - started) * 1000
     return flatbuffer
 
 

@@ -195,6 +195,22 @@ def test_keras_sources(kind, request, tmp_path):
     assert report.input_mapping[0].source_name == "features"
 
 
+def test_keras_dict_outputs_keep_their_keys(tmp_path):
+    artifacts.tensorflow()
+    import keras
+
+    keras.utils.set_random_seed(artifacts.SEED)
+    image = keras.Input((4,), name="img")
+    hidden = keras.layers.Dense(3, name="hidden")(image)
+    model = keras.Model(image, {"zz": keras.layers.Dense(2, name="zz_layer")(hidden),
+                                "aa": keras.layers.Dense(5, name="aa_layer")(hidden)})
+    source = str(tmp_path / "dict.keras")
+    model.save(source)
+    report = verify(source, _convert(source, tmp_path / "dict.tflite"), num_samples=2)
+    assert report.status == S.PASSED
+    assert [(c.source_name, list(c.shape)) for c in report.outputs] == [("aa", [1, 5]), ("zz", [1, 2])]
+
+
 # --- quantized models --------------------------------------------------------------------------------
 
 def test_dynamic_range_model_is_judged_by_snr_and_agreement(frozen_graph, tmp_path):

@@ -327,12 +327,16 @@ def _signature_tensor_names(model: LoadedModel, key: str) -> dict:
 def _keras_runner(model: LoadedModel) -> SourceRunner:
     keras_model = _load_keras(model.path)
     inputs = [SourceTensor(_keras_name(t), np.dtype(t.dtype), tuple(t.shape)) for t in keras_model.inputs]
-    names = list(getattr(keras_model, "output_names", None) or [_keras_name(t) for t in keras_model.outputs])
+    if isinstance(keras_model.output, dict):
+        # Dict outputs flatten in sorted key order, as the converter exports them.
+        named = sorted(keras_model.output.items())
+    else:
+        names = getattr(keras_model, "output_names", None) or [_keras_name(t) for t in keras_model.outputs]
+        named = list(zip(names, keras_model.outputs))
     # The TFLite converter exports Keras outputs under the signature keys
-    # output_0, output_1, ... in the model's output order.
+    # output_0, output_1, ... in that order.
     outputs = [SourceTensor(name, np.dtype(t.dtype), tuple(t.shape), aliases=(f"output_{i}",))
-               for i, (name, t) in enumerate(zip(names, keras_model.outputs))]
-
+               for i, (name, t) in enumerate(named)]
     # Call with the structure the model was built with (one tensor, a list,
     # or a dict), or Keras warns that the structure does not match.
     structure = keras_model.input
@@ -346,6 +350,8 @@ def _keras_runner(model: LoadedModel) -> SourceRunner:
         else:
             packed = args[inputs[0].name]
         result = keras_model(packed, training=False)
+        if isinstance(result, dict):
+            return [np.asarray(result[t.name]) for t in outputs]
         if not isinstance(result, (list, tuple)):
             result = [result]
         return [np.asarray(r) for r in result]

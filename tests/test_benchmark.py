@@ -215,6 +215,8 @@ def test_tflite_text_parses_back_with_the_log_parser(tflite_model):
     assert parsed.inference_avg_us == pytest.approx(ours.inference_avg_us, rel=1e-5)
     assert parsed.model_size_bytes == ours.model_size_bytes
     assert parsed.memory.overall_mb == pytest.approx(ours.memory.overall_mb, rel=1e-5)
+    assert (parsed.parameters["num_runs"], parsed.parameters["warmup_runs"]) == ("12", "3")
+    assert list(parsed.delegates) == list(ours.delegates) == ["XNNPACK"]
 
 
 def test_op_profiling_is_refused_not_faked(tflite_model):
@@ -496,6 +498,13 @@ def test_bad_tf_flags_exit_2(frozen_graph, argv, message):
     code, out, err = cli(frozen_graph.path, *argv)
     assert code == 2 and out == "", err
     assert message in err
+
+
+def test_bare_bool_flag_before_the_model_says_what_to_do(frozen_graph):
+    code, _, err = cli("--show_flops", frozen_graph.path)
+    assert code == 2 and "put MODEL before bare bool flags or write --graph=MODEL" in err
+    code, _, err = cli(frozen_graph.path, "--show_flops", "true", *FAST_TF)
+    assert code == 0, err
 
 
 def test_missing_model_and_bad_tflite(tmp_path, frozen_graph):

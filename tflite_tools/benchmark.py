@@ -69,8 +69,15 @@ def _split_flags(flags: dict, want_tflite: bool, want_tf: bool):
     return tflite_bench.TfliteFlags(**tflite_given), tf_bench.TfFlags(**tf_given)
 
 
+def _parameter_text(value) -> str:
+    if isinstance(value, bool):
+        return str(value).lower()
+    return format_g(value) if isinstance(value, float) else str(value)
+
+
 def _parameters(flags_object) -> dict[str, str]:
-    return {k: str(v) for k, v in dataclasses.asdict(flags_object).items() if v is not None}
+    """Every flag's effective value, spelled as on the command line."""
+    return {k: _parameter_text(v) for k, v in dataclasses.asdict(flags_object).items() if v is not None}
 
 
 def _convert_on_the_fly(source: str, directory: str, tf_flags: tf_bench.TfFlags) -> str:
@@ -188,15 +195,30 @@ def _memory_lines(memory: benchmark_pb2.Memory) -> list[str]:
     ]
 
 
+# TFLite's LogParams descriptions for the flags we print (BenchmarkTfLiteModel).
+_TFLITE_PARAMETER_LINES = (
+    ("num_runs", "Min num runs"), ("min_secs", "Min runs duration (seconds)"),
+    ("max_secs", "Max runs duration (seconds)"), ("run_delay", "Inter-run delay (seconds)"),
+    ("warmup_runs", "Min warmup runs"), ("warmup_min_secs", "Min warmup runs duration (seconds)"),
+    ("input_layer_value_range", "Input value ranges"),
+    ("input_layer_value_files", "Input value files"), ("use_xnnpack", "Use xnnpack"),
+)
+
+
 def _tflite_text(run: benchmark_pb2.BenchmarkRun) -> list[str]:
     p = run.parameters
-    lines = [
+    # TFLite prints bools as 1/0.
+    shown = {"true": "1", "false": "0"}
+    lines = [f"{label}: [{shown.get(p[name], p[name])}]" for name, label in _TFLITE_PARAMETER_LINES
+             if p.get(name)]
+    lines += [
         f"Graph: [{run.model_path}]",
         f"Engine: [{run.engine}]",
-        f"Delegates: [{','.join(run.delegates)}]",
         f"Input layers: [{','.join(run.input_layers)}]",
         f"Input shapes: [{':'.join(run.input_shapes)}]",
         f"Num threads: [{run.num_threads}]",
+        # The runtime's own words when it applies a delegate.
+        *(f"Created TensorFlow Lite {name} delegate for CPU." for name in run.delegates),
         f"The input model file size (MB): {format_g(run.model_size_bytes / 1e6)}",
         f"Initialized session in {format_g(run.init_us / 1e3)}ms.",
         f"Running benchmark for at least {p.get('warmup_runs', '1')} iterations and at least "

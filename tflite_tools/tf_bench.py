@@ -4,17 +4,20 @@
 tool's: create the session (init time), `warmup_runs` runs, sleep
 `inter_benchmark_delay`, then up to `max_num_runs` runs until the summed
 inference time passes `max_time` (`max_num_runs <= 0`: until max_time;
-`max_time <= 0`: no time limit). Inputs are zeros, with the first values set
+`max_time <= 0`: no time limit), then the same again with detailed stats. Inputs are zeros, with the first values set
 from `--input_layer_values`. `show_flops` estimates FLOPs of Conv2D, MatMul,
 DepthwiseConv2dNative (and their quantized forms) from shapes seen in a run.
 
-Models load and run through tflite_tools.tf_runner, so every TF artifact
-works: frozen .pb/.pbtxt, a graph + checkpoint or .meta (frozen on the way
-with tflite_tools.freeze, as the C++ tool needs), SavedModels through their
-serving signature, Keras files. Unlike the C++ tool, unset `--input_layer`,
-`--input_layer_type`, `--input_layer_shape` and `--output_layer` default to
-what the model says (Placeholders / signature inputs, unconsumed nodes /
-signature outputs). The detailed-stats phase (FULL_TRACE tables) is not run.
+Every TF artifact works. Graphs (frozen .pb/.pbtxt; a graph + checkpoint or
+.meta, frozen on the way with tflite_tools.freeze as the C++ tool needs) run
+in a `GraphSession`: a Session sized by --num_threads, as the C++ tool's.
+SavedModels (through their serving signature) and Keras files run through
+tflite_tools.tf_runner; their with-stats phase and FLOPs use the function
+frozen and inlined into a graph. The with-stats phase (FULL_TRACE) feeds
+StatSummarizer's tables (tflite_tools._step_stats). Unlike the C++ tool,
+unset `--input_layer`, `--input_layer_type`, `--input_layer_shape` and
+`--output_layer` default to what the model says (Placeholders / signature
+inputs, unconsumed nodes / signature outputs).
 """
 
 from __future__ import annotations

@@ -54,8 +54,18 @@ def _add(group, flags) -> None:
         group.add_argument(name, type=kind, default=None, help=help_text)
 
 
+def _bool_value(value: str) -> bool:
+    try:
+        return parse_bool(value)
+    except argparse.ArgumentTypeError:
+        # `--show_flops model.pb` lands here: a bare bool flag took the model as its value.
+        raise argparse.ArgumentTypeError(
+            f"expected true or false, got '{value}'; put MODEL before bare bool flags or "
+            "write --graph=MODEL") from None
+
+
 def _add_bool(group, name: str, help_text: str) -> None:
-    group.add_argument(name, nargs="?", const=True, default=None, type=parse_bool,
+    group.add_argument(name, nargs="?", const=True, default=None, type=_bool_value,
                        metavar="true|false", help=help_text)
 
 

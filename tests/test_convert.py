@@ -345,6 +345,8 @@ def test_session_without_tensors_is_a_usage_error():
     session, _ = _live("session")
     with pytest.raises(UsageError, match="input and output tensors"):
         convert(session)
+    with pytest.raises(UsageError, match="verify needs a model path"):
+        convert(session, input_arrays=["x"], output_arrays=["y"], verify=True)
 
 
 def test_console_script_smoke(frozen_graph, tmp_path):

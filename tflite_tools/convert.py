@@ -116,6 +116,9 @@ def convert(source, output_file: Optional[str] = None, *, input_arrays=None, out
     job = _Job(report, list(input_arrays or []), list(output_arrays or []),
                parse_input_shapes(input_shapes))
     job.checkpoint = checkpoint
+    if verify and not isinstance(source, (str, os.PathLike)):
+        raise UsageError("verify needs a model path (a live object cannot be re-run from disk); save "
+                         "the model and convert the saved copy, or call tflite_tools.verify.verify.")
     if isinstance(source, (str, os.PathLike)):
         path = os.fspath(source)
         flatbuffer = _convert_path(job, path)
@@ -127,18 +130,19 @@ def convert(source, output_file: Optional[str] = None, *, input_arrays=None, out
     inputs, outputs = read_io(flatbuffer)
     report.inputs.extend(inputs)
     report.outputs.extend(outputs)
-    if output_file:
-        _fileio.write_atomic(output_file, flatbuffer)
-        report.output_path = output_file
     if verify:
         _verify(job, report, output_file, flatbuffer)
     report.timings.total_ms = (time.perf_counter() - started) * 1000
+    if report.HasField("verification") and report.verification.status == _mismatch_status():
+        # A failed check is a failed conversion: nothing is written.
+        raise VerificationMismatch(report.verification.message, result=report)
+    if output_file:
+        _fileio.write_atomic(output_file, flatbuffer)
+        report.output_path = output_file
     if report_file:
         from tflite_tools import render
 
         _fileio.write_atomic(report_file, render.render(report, "json"))
-    if report.HasField("verification") and report.verification.status == _mismatch_status():
-        raise VerificationMismatch(report.verification.message, result=report)
     return report
 
 
@@ -153,7 +157,6 @@ class _Job:
         self.options = report.options
         self.tf_inputs: list[str] = []      # what verify feeds in TensorFlow
         self.tf_outputs: list[str] = []
-        self.verify_source = None
         self.rep_names: list[str] = []      # representative data keys, in converter order
         self.rep_shapes: list[list[int]] = []
         self.rep_dtypes: list[str] = []
@@ -171,7 +174,6 @@ def _convert_path(job: _Job, path: str) -> bytes:
     fmt = summary_pb2.ModelFormat.Name(detection.format)
     job.report.source.CopyFrom(common_pb2.Source(path=path, format=fmt, **_digest(path)))
     job.report.tensorflow_version = converter_api.tf_version()
-    job.verify_source = path
     job.report.timings.load_ms = (time.perf_counter() - load_started) * 1000
     if fmt == "TFLITE":
         return _copy_tflite(job, path)
@@ -689,16 +691,12 @@ def _verify(job: _Job, report, output_file, flatbuffer) -> None:
         report.warnings.append("--verify skipped: the input is the .tflite itself, there is no "
                                "TensorFlow model to compare with")
         return
-    if job.verify_source is None:
-        raise UsageError("--verify needs a model path (live objects cannot be re-run); call "
-                         "tflite_tools.verify.verify on a saved copy instead.")
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tflite-tools-") as tmp:
-        path = output_file
-        if not path:
-            path = os.path.join(tmp, "model.tflite")
-            with open(path, "wb") as f:
-                f.write(flatbuffer)
+        # Checked before it is written, under the name it will have.
+        path = os.path.join(tmp, os.path.basename(output_file or "model.tflite"))
+        with open(path, "wb") as f:
+            f.write(flatbuffer)
         kwargs = {}
         if job.tf_inputs:
             kwargs.update(input_arrays=job.tf_inputs, output_arrays=job.tf_outputs,
@@ -706,7 +704,8 @@ def _verify(job: _Job, report, output_file, flatbuffer) -> None:
         if report.options.signature_key:
             kwargs.update(signature_key=report.options.signature_key,
                           saved_model_tags=list(report.options.saved_model_tags))
-        report.verification.CopyFrom(verify_conversion(job.verify_source, path, **kwargs))
+        report.verification.CopyFrom(verify_conversion(report.source.path, path, **kwargs))
+    report.verification.tflite_path = output_file or ""
     report.timings.verify_ms = (time.perf_counter() - started) * 1000
 
 

@@ -250,20 +250,41 @@ def keras_lambda(tmp_path_factory):
     return path
 
 
+@pytest.fixture(scope="module")
+def keras_custom(tmp_path_factory):
+    """A .keras model with a registered custom layer (its class must be imported to load)."""
+    from tflite_tools._tf import tensorflow
+
+    tensorflow()
+    import keras
+
+    @keras.saving.register_keras_serializable(package="TestPkg")
+    class Scale(keras.layers.Layer):
+        def call(self, x):
+            return x * 3.0
+
+    inputs = keras.Input(shape=(4,), name="x")
+    path = str(tmp_path_factory.mktemp("keras_custom") / "custom.keras")
+    keras.Model(inputs, Scale(name="scale")(inputs)).save(path)
+    return path
+
+
 @pytest.mark.parametrize("case, expected", [
     ("unknown_output", "did you mean output"),
     ("unknown_input", "did you mean input"),
     ("unknown_dims", "--input_shapes"),
-    ("keras_lambda", "--unsafe_deserialization"),
+    ("keras_lambda", "Lambda layer 'double'"),
+    ("keras_custom", "custom object TestPkg>Scale 'scale'"),
     ("shape_count", "one shape per input"),
     ("int8_without_data", "--representative_data"),
 ])
-def test_errors_exit_2(case, expected, frozen_graph, unknown_dims_graph, keras_lambda, tmp_path):
+def test_errors_exit_2(case, expected, frozen_graph, unknown_dims_graph, keras_lambda, keras_custom, tmp_path):
     argv = {
         "unknown_output": [frozen_graph.path, "--output_arrays", "outptu"],
         "unknown_input": [frozen_graph.path, "--input_arrays", "inptu"],
         "unknown_dims": [unknown_dims_graph],
         "keras_lambda": [keras_lambda],
+        "keras_custom": [keras_custom],
         "shape_count": [frozen_graph.path, "--input_shapes", "1,8,8,3:1,4"],
         "int8_without_data": [frozen_graph.path, "--quantize", "int8"],
     }[case]
@@ -273,6 +294,8 @@ def test_errors_exit_2(case, expected, frozen_graph, unknown_dims_graph, keras_l
     code, stdout, err = run_cli(*argv, "-o", str(out))
     assert code == 2, err
     assert expected in err and "Traceback" not in err and err.count("\n") == 1
+    if case.startswith("keras"):
+        assert "--unsafe_deserialization" in err
     assert os.listdir(tmp_path) == []
     assert tree_digest(source) == before
 

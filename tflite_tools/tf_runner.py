@@ -149,7 +149,8 @@ def run_source(source: Union[str, LoadedModel], feeds: dict, outputs: Optional[S
     other keyword arguments go to `make_runner`.
     """
     model = load(source)
-    runner = make_runner(model, input_arrays=list(feeds) if is_graph(model) else None, output_arrays=outputs, **kwargs)
+    runner = make_runner(model, input_arrays=list(feeds) if is_graph(model) else None,
+                         output_arrays=outputs, **kwargs)
     try:
         return runner(feeds)
     finally:
@@ -185,8 +186,12 @@ def _select_outputs(runner: SourceRunner, names) -> SourceRunner:
             raise unknown_name_error("output", name, list(by_name), "--output_arrays")
         wanted.append(by_name[strip_index(name)])
     call = runner._call
-    return dataclasses.replace(runner, outputs=[runner.outputs[i] for i in wanted],
-                               _call=lambda feeds: [call(feeds)[i] for i in wanted])
+
+    def selected(feeds):
+        values = call(feeds)
+        return [values[i] for i in wanted]
+
+    return dataclasses.replace(runner, outputs=[runner.outputs[i] for i in wanted], _call=selected)
 
 
 def _shape(tf_shape) -> Optional[tuple]:

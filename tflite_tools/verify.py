@@ -176,8 +176,9 @@ def _default_graph_names(model, tflite, input_arrays, output_arrays):
         found = [strip_index(t.name) for t in tflite.outputs if strip_index(t.name).split(":")[0] in nodes]
         if len(found) != len(tflite.outputs):
             missing = [t.name for t in tflite.outputs if strip_index(t.name).split(":")[0] not in nodes]
-            raise UsageError(f"the .tflite output(s) {', '.join(missing)} are not nodes of {model.path}; if "
-                             "the .tflite was converted from it, pass the source's output nodes with --output_arrays.")
+            raise UsageError(f"the .tflite output(s) {', '.join(missing)} are not nodes of {model.path}; "
+                             "if the .tflite was converted from it, pass the source's output nodes with "
+                             "--output_arrays.")
         output_arrays = found
     return input_arrays, output_arrays
 
@@ -331,7 +332,8 @@ def _load_samples(path, sources) -> list:
     except (OSError, ValueError) as exc:
         raise InputError(f"{path} could not be read as an .npz of input arrays: {exc}") from exc
     if not isinstance(data, np.lib.npyio.NpzFile):
-        raise InputError(f"{path} is a single .npy array; save the inputs with numpy.savez(path, name=array, ...).")
+        raise InputError(f"{path} is a single .npy array; save the inputs with "
+                         "numpy.savez(path, name=array, ...).")
     keys = {strip_index(k): k for k in data.files}
     missing = [s.name for s in sources if s.name not in keys]
     if missing:
@@ -426,7 +428,7 @@ def _compare_all(report, sources, tflite, source_out, tflite_out, atol, rtol, si
     for s, src in enumerate(sources):
         if s not in mapped:
             failures.append(f"source output {src.name} has no counterpart in the .tflite")
-    for s, t, method in outputs:
+    for s, t, _ in outputs:
         src, tensor = sources[s], tflite.outputs[t]
         comparison = _compare(src, tensor, source_out[src.name], tflite_out[tensor.index],
                               report.quantization, atol, rtol)
@@ -434,15 +436,15 @@ def _compare_all(report, sources, tflite, source_out, tflite_out, atol, rtol, si
         if not comparison.passed:
             failures.append(_failure(comparison) + _better_match(sources, s, tensor, source_out, tflite_out,
                                                                  report.quantization, atol, rtol))
+    tflite_name = os.path.basename(report.tflite_path)
+    source_name = os.path.basename(report.source_path.rstrip(os.sep))
     if failures:
         report.status = _S.MISMATCH
-        report.message = (f"{os.path.basename(report.tflite_path)} does not compute what "
-                          f"{os.path.basename(report.source_path.rstrip(os.sep))} computes: {'; '.join(failures)}.")
+        report.message = f"{tflite_name} does not compute what {source_name} computes: {'; '.join(failures)}."
     else:
         report.status = _S.PASSED
-        report.message = (f"{os.path.basename(report.tflite_path)} computes what "
-                          f"{os.path.basename(report.source_path.rstrip(os.sep))} computes: "
-                          f"{len(report.outputs)} output(s) within tolerance on {report.num_samples} sample(s).")
+        report.message = (f"{tflite_name} computes what {source_name} computes: {len(report.outputs)} "
+                          f"output(s) within tolerance on {report.num_samples} sample(s).")
 
 
 def _better_match(sources, s, tensor, source_out, tflite_out, quantization, atol, rtol) -> str:

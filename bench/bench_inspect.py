@@ -33,20 +33,27 @@ BIG_PARAMS = os.path.join(REPO, "..", "shared", "fixtures", "tf_tools", "09_big_
 CLI = os.path.join(os.path.dirname(sys.executable), "tflite-tools")
 
 
-def _many_nodes_graph(directory: str, nodes: int) -> str:
-    """A frozen chain of ~`nodes` nodes (Const + AddV2 + Relu pairs)."""
-    from tflite_tools._tf import tensorflow
+_BUILD = """
+import sys
+from tflite_tools._tf import tensorflow
+tf = tensorflow()
+graph = tf.Graph()
+with graph.as_default():
+    x = tf.compat.v1.placeholder(tf.float32, [1, 16], name="input")
+    for i in range(int(sys.argv[2]) // 3):
+        x = tf.nn.relu(x + tf.constant(float(i % 7), shape=[16]))
+    tf.identity(x, name="output")
+with open(sys.argv[1], "wb") as f:
+    f.write(graph.as_graph_def().SerializeToString())
+"""
 
-    tf = tensorflow()
-    graph = tf.Graph()
-    with graph.as_default():
-        x = tf.compat.v1.placeholder(tf.float32, [1, 16], name="input")
-        for i in range(nodes // 3):
-            x = tf.nn.relu(x + tf.constant(float(i % 7), shape=[16]))
-        tf.identity(x, name="output")
+
+def _many_nodes_graph(directory: str, nodes: int) -> str:
+    """A frozen chain of ~`nodes` nodes (Const + AddV2 + Relu), built in a
+    child process: TensorFlow's objects in this one would make Python's
+    garbage collector, and so the measurement, slower than in the CLI."""
     path = os.path.join(directory, "many_nodes.pb")
-    with open(path, "wb") as f:
-        f.write(graph.as_graph_def().SerializeToString())
+    subprocess.run([sys.executable, "-c", _BUILD, path, str(nodes)], check=True, capture_output=True)
     return path
 
 

@@ -277,8 +277,11 @@ def keras_custom(tmp_path_factory):
     ("keras_custom", "custom object TestPkg>Scale 'scale'"),
     ("shape_count", "one shape per input"),
     ("int8_without_data", "--representative_data"),
+    ("input_not_feeding", "does not feed the outputs total"),
+    ("input_missing", "also need the Placeholder ids"),
 ])
-def test_errors_exit_2(case, expected, frozen_graph, unknown_dims_graph, keras_lambda, keras_custom, tmp_path):
+def test_errors_exit_2(case, expected, frozen_graph, multi_io_graph, unknown_dims_graph, keras_lambda,
+                       keras_custom, tmp_path):
     argv = {
         "unknown_output": [frozen_graph.path, "--output_arrays", "outptu"],
         "unknown_input": [frozen_graph.path, "--input_arrays", "inptu"],
@@ -287,6 +290,8 @@ def test_errors_exit_2(case, expected, frozen_graph, unknown_dims_graph, keras_l
         "keras_custom": [keras_custom],
         "shape_count": [frozen_graph.path, "--input_shapes", "1,8,8,3:1,4"],
         "int8_without_data": [frozen_graph.path, "--quantize", "int8"],
+        "input_not_feeding": [multi_io_graph.path, "--input_arrays", "image", "--output_arrays", "total"],
+        "input_missing": [multi_io_graph.path, "--input_arrays", "image", "--output_arrays", "scores"],
     }[case]
     source = argv[0]
     before = tree_digest(source)

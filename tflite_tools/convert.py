@@ -249,6 +249,11 @@ def _graph_plan(job: _Job, path: str, detection, fmt: str):
     inputs = [_display_name(i) for i in job.input_arrays]
     _check_names(frozen, inputs, "input", "--input_arrays")
     frozen = graph_cut.prune(frozen, outputs)
+    kept = {n.name for n in frozen.node}
+    unused = [i for i in inputs if graph_cut.node_name(i) not in kept]
+    if unused:
+        raise UsageError(f"input {', '.join(unused)} does not feed the outputs {', '.join(outputs)}; "
+                         "drop it from --input_arrays or name the outputs it feeds with --output_arrays.")
     if not inputs:
         inputs = [n.name for n in frozen.node if n.op in _PLACEHOLDERS]
         if not inputs:
@@ -261,6 +266,10 @@ def _graph_plan(job: _Job, path: str, detection, fmt: str):
         job.report.steps.append(
             "cut the graph at " + ", ".join(f"{c.tensor} (now Placeholder {n})" for c, n in zip(cuts, names))
             + "; pruned what fed them")
+    unfed = [n.name for n in frozen.node if n.op in _PLACEHOLDERS and n.name not in names]
+    if unfed:
+        raise UsageError(f"the outputs also need the Placeholder {', '.join(unfed)}; add it to "
+                         "--input_arrays.")
     final_shapes = {}
     for name, given, node in zip(names, shapes, [_node(frozen, n) for n in names]):
         final_shapes[name] = _final_shape(name, given, node, job)

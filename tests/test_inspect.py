@@ -149,10 +149,12 @@ def test_tflite_with_select_ops_lists_them(select_ops_graph, tmp_path):
 
 
 def test_check_lists_select_tf_ops(select_ops_graph):
-    compat = inspect(select_ops_graph.path, check=True).tflite_compatibility
+    summary = inspect(select_ops_graph.path, check=True)
+    compat = summary.tflite_compatibility
     assert compat.checked
     assert not compat.convertible_with_builtins
     assert "Cumprod" in compat.select_tf_ops
+    assert " --allow_select_tf_ops" in summary.convert_command
 
 
 def test_text_report(slim_dataset_graph):

@@ -56,9 +56,9 @@ def inspect(path: str, check: bool = False) -> summary_pb2.ModelSummary:
                                 model.format == summary_pb2.KERAS_V3, summary)
     else:
         _inspect_tflite.describe(model.tflite_bytes, summary)
-    summary.convert_command = _convert_command(path, summary)
     if check:
         _check(path, summary)
+    summary.convert_command = _convert_command(path, summary)
     return summary
 
 
@@ -198,6 +198,11 @@ def _convert_command(path: str, summary) -> str:
         return ""
     stem = os.path.splitext(os.path.basename(os.path.normpath(path)))[0] or "model"
     command = f"tflite-tools convert {shlex.quote(path)} --output_file={shlex.quote(stem + '.tflite')}"
+    compat = summary.tflite_compatibility
+    if compat.select_tf_ops:
+        command += " --allow_select_tf_ops"
+    if compat.custom_ops:
+        command += " --allow_custom_ops"
     if summary.format not in _GRAPH_FORMATS or not summary.outputs:
         return command
     if summary.inputs:

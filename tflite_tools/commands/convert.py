@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import argparse
 
-from tflite_tools.commands.freeze import add_bool_flag
-
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("models", nargs="+", metavar="MODEL",
@@ -32,17 +30,18 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="integer model input type")
     parser.add_argument("--inference_output_type", default="", choices=("", "float32", "int8", "uint8", "int16"),
                         help="integer model output type")
-    add_bool_flag(parser, "--allow_select_tf_ops", "--enable_select_tf_ops", default=False,
-                  help="keep ops TFLite lacks as select TF ops (Flex)")
-    add_bool_flag(parser, "--allow_custom_ops", default=False, help="let unknown ops through as custom ops")
-    add_bool_flag(parser, "--unsafe_deserialization", default=False,
-                  help="load Keras files whose loading runs code (Lambda layers, custom objects)")
+    # Plain switches, as in tflite_convert (a bool flag taking a value would swallow MODEL).
+    parser.add_argument("--allow_select_tf_ops", "--enable_select_tf_ops", action="store_true",
+                        help="keep ops TFLite lacks as select TF ops (Flex)")
+    parser.add_argument("--allow_custom_ops", action="store_true", help="let unknown ops through as custom ops")
+    parser.add_argument("--unsafe_deserialization", action="store_true",
+                        help="load Keras files whose loading runs code (Lambda layers, custom objects)")
     parser.add_argument("--saved_model_tags", "--saved_model_tag_set", dest="saved_model_tags",
                         default="serve", help="SavedModel MetaGraph tags (default serve)")
     parser.add_argument("--signature_key", "--saved_model_signature_key", dest="signature_key",
                         default="", help="SavedModel signature (default serving_default)")
-    add_bool_flag(parser, "--verify", default=False,
-                  help="run TensorFlow and TFLite on the same inputs and compare")
+    parser.add_argument("--verify", action="store_true",
+                        help="run TensorFlow and TFLite on the same inputs and compare")
     parser.add_argument("--report", default="", help="also write the ConversionReport as JSON here")
 
 

@@ -147,3 +147,19 @@ def test_checkpoint_index_of_a_tf2_saved_model(saved_model_tf2):
     bundle = _tensor_bundle.read_index(os.path.join(saved_model_tf2.directory, "variables", "variables"))
     names = {name for name, _ in bundle.entries}
     assert {"kernel/.ATTRIBUTES/VARIABLE_VALUE", "bias/.ATTRIBUTES/VARIABLE_VALUE"} <= names
+
+
+@pytest.mark.parametrize("kind", ["saved_model_tf1", "saved_model_tf2"])
+def test_text_saved_model(request, kind, tmp_path):
+    from google.protobuf import text_format
+    from tensorflow.core.protobuf import saved_model_pb2
+
+    artifact = request.getfixturevalue(kind)
+    copy = tmp_path / "saved"
+    shutil.copytree(artifact.directory, copy)
+    message = saved_model_pb2.SavedModel()
+    message.ParseFromString((copy / "saved_model.pb").read_bytes())
+    (copy / "saved_model.pbtxt").write_text(text_format.MessageToString(message))
+    os.remove(copy / "saved_model.pb")
+    detection = detect(str(copy))
+    assert (_format(detection), detection.encoding) == (artifact.format, "text")

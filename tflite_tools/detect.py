@@ -397,7 +397,9 @@ def read_saved_model(directory: str) -> tf_saved_model_pb2.SavedModel:
         with open(pb, "rb") as f:
             data = f.read()
         if pb.endswith(".pbtxt"):
-            text_format.Parse(data.decode("utf-8"), saved_model)
+            # Our SavedModel messages hold only what tflite-tools reads: skip the rest.
+            text_format.Parse(data.decode("utf-8"), saved_model, allow_unknown_field=True,
+                              allow_unknown_extension=True)
         else:
             saved_model.ParseFromString(data)
     except (OSError, UnicodeDecodeError, text_format.ParseError, _message.DecodeError) as exc:

@@ -7,6 +7,8 @@ ignored. Messages are tflite-tools' wire-compatible `tf_graph_pb2.GraphDef`.
 
 from __future__ import annotations
 
+import mmap
+
 from google.protobuf import message as _message
 from google.protobuf import text_format
 
@@ -14,7 +16,7 @@ from tflite_tools.errors import InputError
 from tflite_tools.proto import tf_graph_pb2
 
 
-def parse_binary_or_text(data: bytes, message) -> str:
+def parse_binary_or_text(data: bytes | memoryview, message) -> str:
     """Parse `data` into `message` (binary first, then text).
 
     Returns "binary" or "text". Raises ValueError when neither parse works.
@@ -27,7 +29,7 @@ def parse_binary_or_text(data: bytes, message) -> str:
         pass
     message.Clear()
     try:
-        text_format.Parse(data.decode("utf-8"), message, allow_unknown_field=False)
+        text_format.Parse(bytes(data).decode("utf-8"), message, allow_unknown_field=False)
         return "text"
     except (UnicodeDecodeError, text_format.ParseError) as exc:
         raise ValueError(str(exc)) from exc
@@ -46,6 +48,15 @@ def _unknown_fields(message) -> bool:
     return len(unknown_fields.UnknownFieldSet(message)) > 0
 
 
+def _contents(f) -> bytes | memoryview:
+    """The whole file, memory-mapped when possible: frozen graphs run to
+    hundreds of MB, and the protobuf parser copies what it keeps anyway."""
+    try:
+        return memoryview(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
+    except (ValueError, OSError):  # empty file, pipe, special file
+        return f.read()
+
+
 def read_graph_def(path: str) -> tuple[tf_graph_pb2.GraphDef, str]:
     """Return (GraphDef, "binary" | "text") for the file at `path`.
 
@@ -54,7 +65,7 @@ def read_graph_def(path: str) -> tuple[tf_graph_pb2.GraphDef, str]:
     """
     try:
         with open(path, "rb") as f:
-            data = f.read()
+            data = _contents(f)
     except OSError as exc:
         raise InputError(f"cannot read graph file '{path}': {exc.strerror}.") from exc
     graph = tf_graph_pb2.GraphDef()

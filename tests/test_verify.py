@@ -410,3 +410,29 @@ def test_graph_with_variables_but_no_checkpoint_is_an_input_error(checkpoint_gra
     code, out, err = _cli(str(lonely), tflite_model.path)
     assert code == 2 and out == ""
     assert "variable(s)" in err and "no checkpoint" in err and err.count("\n") == 1
+
+
+def test_inputs_matched_only_by_position_are_settled_by_values(tmp_path):
+    """Source inputs a, b; the .tflite's inputs first, second (no name in
+    common, same shape), first playing a. The converter lists `second`
+    first, so position alone maps a to second: the values must correct it."""
+    tf = artifacts.tensorflow()
+    graph = tf.Graph()
+    with graph.as_default():
+        a = tf.compat.v1.placeholder(tf.float32, [1, 4], name="a")
+        b = tf.compat.v1.placeholder(tf.float32, [1, 4], name="b")
+        tf.identity(a - 2.0 * b, name="out")
+    source = tmp_path / "ab.pb"
+    source.write_bytes(graph.as_graph_def().SerializeToString())
+
+    module = tf.Module()
+    spec = tf.TensorSpec([1, 4], tf.float32)
+    module.serve = tf.function(lambda first, second: first - 2.0 * second, input_signature=[spec, spec])
+    tflite_path = _convert(module, tmp_path / "ab.tflite")
+    model = TfliteModel.from_path(tflite_path)
+    keys = model.signatures[0].inputs
+    assert model.inputs[0].index == keys["second"], "converter input order changed; swap the roles above"
+    report = verify(str(source), tflite_path, output_arrays=["out"])
+    assert report.status == S.PASSED
+    mapping = {m.source_name: (m.tflite_index, m.method) for m in report.input_mapping}
+    assert mapping == {"a": (keys["first"], "numeric"), "b": (keys["second"], "numeric")}

@@ -58,6 +58,8 @@ FLOAT_RTOL = 1e-4
 MIN_SNR_DB = {"float16": 40.0, "dynamic": 20.0, "int8": 20.0, "int16x8": 20.0}
 # Minimum fraction of positions whose argmax over the last axis agrees.
 MIN_AGREEMENT = 0.9
+# Other input assignments tried when inputs matched only by position fail.
+MAX_INPUT_PERMUTATIONS = 120
 # SNR reported for identical outputs (zero noise), to keep JSON finite.
 SNR_CAP_DB = 200.0
 
@@ -144,15 +146,26 @@ def verify_conversion(source: Union[str, LoadedModel], tflite_path: str, *,
             _random_samples(runner.inputs, shapes, low, high, seed, num_samples)
         report.input_data = input_data or f"random(seed={seed}, range=[{low:g},{high:g}])"
         report.num_samples = len(samples)
-        source_out, tflite_out = _run_both(runner, tflite, inputs, samples)
+        source_out = _run_source(runner, samples)
+        run_tflite = tflite.make_runner()
+        first = None
+        for assignment in _input_assignments(runner.inputs, inputs):
+            attempt = verification_pb2.VerificationReport()
+            attempt.CopyFrom(report)
+            del attempt.input_mapping[:]
+            attempt.input_mapping.extend(_mapping(runner.inputs[s], tflite.inputs[t], m) for s, t, m in assignment)
+            tflite_out = _run_tflite(run_tflite, tflite, runner.inputs, assignment, samples)
+            _compare_all(attempt, runner.outputs, tflite, source_out, tflite_out, atol, rtol, signature)
+            first = first or attempt
+            if attempt.status == _S.PASSED:
+                return attempt
+        return first
     except _Mismatch as mismatch:
         report.status = _S.MISMATCH
         report.message = str(mismatch)
         return report
     finally:
         runner.close()
-    _compare_all(report, runner.outputs, tflite, source_out, tflite_out, atol, rtol, signature)
-    return report
 
 
 class _Mismatch(Exception):
@@ -344,24 +357,49 @@ def _load_samples(path, sources) -> list:
 
 # --- running -----------------------------------------------------------------------------------------
 
-def _run_both(runner, tflite: TfliteModel, inputs, samples):
-    """Per source output name and per tflite output index: arrays of all
-    samples stacked on a new leading axis."""
-    run_tflite = tflite.make_runner()
-    source_out = {t.name: [] for t in runner.outputs}
-    tflite_out = {t.index: [] for t in tflite.outputs}
+def _run_source(runner, samples) -> dict:
+    """Source output name -> the outputs of all samples, stacked on a new leading axis."""
+    outputs = {t.name: [] for t in runner.outputs}
     for sample in samples:
         for name, value in runner(sample).items():
-            source_out[name].append(value)
-        feeds = {tflite.inputs[t].index: sample[runner.inputs[s].name] for s, t, _ in inputs}
+            outputs[name].append(value)
+    return {name: np.stack(values) for name, values in outputs.items()}
+
+
+def _run_tflite(run_tflite, tflite: TfliteModel, sources, inputs, samples) -> dict:
+    """.tflite output index -> the outputs of all samples, stacked; each
+    .tflite input fed the sample of the source input mapped to it."""
+    outputs = {t.index: [] for t in tflite.outputs}
+    for sample in samples:
+        feeds = {tflite.inputs[t].index: sample[sources[s].name] for s, t, _ in inputs}
         try:
             result = run_tflite(feeds)
         except (RuntimeError, ValueError) as exc:
             raise _Mismatch(f"the .tflite failed to run on the source's inputs: "
-                                       f"{str(exc).splitlines()[0]}") from exc
+                            f"{str(exc).splitlines()[0]}") from exc
         for index, value in result.items():
-            tflite_out[index].append(value)
-    return ({k: np.stack(v) for k, v in source_out.items()}, {k: np.stack(v) for k, v in tflite_out.items()})
+            outputs[index].append(value)
+    return {index: np.stack(values) for index, values in outputs.items()}
+
+
+def _input_assignments(sources, inputs):
+    """The input mapping, then, when it does not verify, the other ways to
+    assign inputs matched only by position among several of the same dtype
+    and shape ("numeric": the values decide). At most MAX_INPUT_PERMUTATIONS."""
+    yield inputs
+    groups = {}
+    for k, (s, _, method) in enumerate(inputs):
+        if method == "order":
+            groups.setdefault((sources[s].dtype.str, sources[s].shape), []).append(k)
+    groups = [group for group in groups.values() if len(group) > 1]
+    choices = itertools.product(*(itertools.permutations(group) for group in groups))
+    next(choices, None)  # the identity: already tried
+    for choice in itertools.islice(choices, MAX_INPUT_PERMUTATIONS):
+        assignment = list(inputs)
+        for group, permuted in zip(groups, choice):
+            for k, other in zip(group, permuted):
+                assignment[k] = (inputs[other][0], inputs[k][1], "numeric")
+        yield assignment
 
 
 # --- comparing ---------------------------------------------------------------------------------------

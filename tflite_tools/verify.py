@@ -10,6 +10,18 @@ outputs. It returns a `VerificationReport` and raises `VerificationMismatch`
     >>> verification_pb2.VerificationStatus.Name(report.status)
     'PASSED'
 
+How TFLite tensors are matched to the source's (TensorMapping.method):
+  * "name": the .tflite name is the source name (":0" ignored), an alias
+    (Keras output_N) or the graph tensor behind a signature entry;
+  * "signature": a key of the .tflite's SignatureDef is the source name;
+  * "order": the only remaining source tensor of that dtype and shape
+    (inputs: the next one by position);
+  * "numeric": several fit, and the values decide: outputs go to the source
+    output with the smallest error; inputs are permuted when the first
+    assignment does not verify.
+A name-matched output that fails but matches another source output is
+reported as such (swapped names).
+
 How outputs are judged:
   * float models: |tflite - tf| <= atol + rtol * |tf| for every element;
   * quantized models (integer I/O, integer or float16 weights): the SNR of

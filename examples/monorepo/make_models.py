@@ -2,7 +2,8 @@
 
 One model of each kind the BUILD file converts: a frozen GraphDef, an
 unfrozen graph with its Saver checkpoint, a TF2 SavedModel and a Keras .h5,
-plus calibration inputs for int8. Weights come from fixed seeds, so every run
+plus calibration inputs for int8 and a graph that needs select TF ops
+(failures/BUILD). Weights come from fixed seeds, so every run
 writes the same models (byte for byte where the format allows). Existing
 models are kept unless --force is given: rewriting a SavedModel changes its
 bytes and would make Bazel convert everything again.
@@ -48,6 +49,15 @@ def write_frozen_graph(tf, directory: str) -> None:
              x=rng.random((8, 1, FEATURES), dtype=np.float32))
 
 
+def write_select_ops_graph(tf, directory: str) -> None:
+    """A frozen graph with Cumprod, which TFLite has only as a select TF op."""
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [1, 4], name="x")
+        tf.identity(tf.math.cumprod(x * 0.5 + 1.0, axis=1), name="y")
+    tf.io.write_graph(graph.as_graph_def(), directory, "cumprod.pb", as_text=False)
+
+
 def write_checkpoint_graph(tf, directory: str) -> None:
     w1, w2 = _weights(2)
     graph = tf.Graph()
@@ -84,13 +94,12 @@ def write_keras(directory: str) -> None:
 
     warnings.filterwarnings("ignore", message="You are saving your model as an HDF5 file")
     w1, w2 = _weights(4)
-    model = keras.Sequential([
-        keras.Input((FEATURES,), batch_size=1, name="x"),
-        keras.layers.Dense(HIDDEN, activation="relu", use_bias=False),
-        keras.layers.Dense(CLASSES, activation="softmax", use_bias=False),
-    ])
-    model.layers[0].set_weights([w1])
-    model.layers[1].set_weights([w2])
+    x = keras.Input((FEATURES,), batch_size=1, name="x")
+    hidden = keras.layers.Dense(HIDDEN, activation="relu", use_bias=False)
+    output = keras.layers.Dense(CLASSES, activation="softmax", use_bias=False)
+    model = keras.Model(x, output(hidden(x)))
+    hidden.set_weights([w1])
+    output.set_weights([w2])
     model.save(os.path.join(directory, "classifier.h5"))
 
 
@@ -105,6 +114,7 @@ def main(argv: list[str] | None = None) -> int:
         "checkpoint": write_checkpoint_graph,
         "saved_model": write_saved_model,
         "keras": lambda _tf, directory: write_keras(directory),
+        "select_ops": write_select_ops_graph,
     }
     tf = None
     for kind, write in writers.items():

@@ -257,7 +257,7 @@ def _graph_plan(job: _Job, path: str, detection, fmt: str):
     if not inputs:
         inputs = [n.name for n in frozen.node if n.op in _PLACEHOLDERS]
         if not inputs:
-            raise UsageError(_no_inputs_message(path, frozen))
+            raise _no_inputs_error(path, frozen)
     shapes = _input_shapes(job, inputs)
     cuts = _cuts(frozen, inputs, shapes)
     names = [graph_cut.node_name(i) for i in inputs]
@@ -294,7 +294,15 @@ def _detected_outputs(path: str) -> list[str]:
     return outputs
 
 
-def _no_inputs_message(path: str, pruned) -> str:
+class NoInputError(UsageError):
+    """A graph with no input Placeholder; `candidates` are tensors it could be fed at."""
+
+    def __init__(self, message: str, candidates: Sequence[str]):
+        super().__init__(message)
+        self.candidates = list(candidates)
+
+
+def _no_inputs_error(path: str, pruned) -> NoInputError:
     """Suggest inspect's input candidates that the outputs actually consume."""
     from tflite_tools.inspect import inspect
 
@@ -303,7 +311,8 @@ def _no_inputs_message(path: str, pruned) -> str:
                   if graph_cut.split_tensor(c.tensor.name) in used]
     hint = (f"feed it at a tensor instead: --input_arrays={','.join(candidates)}" if candidates
             else "name the tensor to feed with --input_arrays")
-    return f"'{path}' has no input Placeholder (an input pipeline feeds it); {hint}."
+    return NoInputError(f"'{path}' has no input Placeholder (an input pipeline feeds it); {hint}.",
+                        candidates)
 
 
 def _check_names(graph_def, names, kind, flag):
@@ -724,12 +733,22 @@ def _mismatch_status():
     return verification_pb2.VerificationStatus.Value("MISMATCH")
 
 
-def check_compatibility(path: str) -> summary_pb2.TfliteCompatibility:
+def check_compatibility(path: str, **options) -> summary_pb2.TfliteCompatibility:
     """Trial conversions of `path` (nothing written): builtins only, then with
-    select TF ops, listing the ops that need select TF ops or custom ops."""
+    select TF ops, listing the ops that need select TF ops or custom ops.
+
+    `options` go to `convert` (input_arrays, input_shapes, ...). A graph
+    with no input Placeholder is tried cut at the tensors `inspect` suggests.
+    """
     compatibility = summary_pb2.TfliteCompatibility(checked=True)
     try:
-        convert(path)
+        try:
+            convert(path, **options)
+        except NoInputError as err:
+            if not err.candidates:
+                raise
+            options = dict(options, input_arrays=err.candidates)
+            convert(path, **options)
         compatibility.convertible_with_builtins = True
         return compatibility
     except ConversionError as err:
@@ -738,7 +757,7 @@ def check_compatibility(path: str) -> summary_pb2.TfliteCompatibility:
         compatibility.message = str(err)
         return compatibility
     try:
-        convert(path, allow_select_tf_ops=True)
+        convert(path, **dict(options, allow_select_tf_ops=True))
         compatibility.select_tf_ops.extend(first.ops)
     except ConversionError as err:
         custom = [op for op in err.ops if op not in first.ops] or err.ops

@@ -191,14 +191,18 @@ def test_byte_stable(frozen_graph, tmp_path):
     assert a.read_bytes() == b.read_bytes()
 
 
-def test_int8_with_integer_io(frozen_graph, tmp_path):
+@pytest.mark.parametrize("mode, io_type", [("int8", "int8"), ("int16x8", "int16")])
+def test_full_integer_with_integer_io(mode, io_type, frozen_graph, tmp_path):
     data = tmp_path / "calib.npz"
     np.savez(data, input=np.random.default_rng(2).random((4, 1, 8, 8, 3), dtype=np.float32))
-    report = convert(frozen_graph.path, str(tmp_path / "q.tflite"), quantize="int8",
-                     representative_data=str(data), inference_input_type="int8",
-                     inference_output_type="int8")
-    assert report.inputs[0].dtype == "int8" and report.outputs[0].dtype == "int8"
-    assert report.options.quantize == "int8"
+    out = tmp_path / "q.tflite"
+    report = convert(frozen_graph.path, str(out), quantize=mode, representative_data=str(data),
+                     inference_input_type=io_type, inference_output_type=io_type)
+    assert report.inputs[0].dtype == io_type and report.outputs[0].dtype == io_type
+    assert report.options.quantize == mode
+    from tflite_tools.tflite_runner import TfliteModel
+
+    assert TfliteModel.from_path(str(out)).quantization == mode
 
 
 def test_report_json(frozen_graph, tmp_path):

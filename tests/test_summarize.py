@@ -166,7 +166,7 @@ def test_summarize_never_imports_tensorflow(saved_model_tf1, checkpoint_graph):
     assert result.stdout == "ok\n"
 
 
-def test_console_script_prints_the_golden(tmp_path):
+def test_console_script_prints_the_golden():
     directory, _ = _case("14_device_placement")
     script = os.path.join(os.path.dirname(sys.executable), "tflite-tools")
     result = subprocess.run([script, "summarize", "--in_graph=graph.pb"], cwd=directory,
@@ -197,6 +197,76 @@ def test_std_sort_matches_gcc_on_twenty_ops():
         "53 BiasAdd, 53 Softmax, 27 AvgPool, 27 Pad, 27 MatMul, 13 Mean, 8 Placeholder, 4 Sub, "
         "4 MaxPool, 4 FusedBatchNorm, 4 Const, 2 DepthwiseConv2dNative, 2 Concat, 2 Squeeze, "
         "1 Identity, 1 Mul, 1 ConcatV2, 1 Relu6, 1 StridedSlice, 1 Add")
+
+
+_GCC_SORT = r"""
+#include <algorithm>
+#include <iostream>
+#include <utility>
+#include <vector>
+int main() {
+  int cases;
+  std::cin >> cases;
+  while (cases--) {
+    int n;
+    std::cin >> n;
+    std::vector<std::pair<int, int>> v(n);
+    for (auto& p : v) std::cin >> p.first >> p.second;
+    // summarize_graph's comparator: count descending, no tie-breaker.
+    std::sort(v.begin(), v.end(), [](std::pair<int, int> a, std::pair<int, int> b) {
+      return a.second > b.second;
+    });
+    for (auto& p : v) std::cout << p.first << " ";
+    std::cout << "\n";
+  }
+}
+"""
+
+
+def _median_of_three_killer(n: int) -> list[int]:
+    """Counts that drive introsort into its heapsort fallback (McIlroy's adversary)."""
+    gas = n
+    value = [gas] * n
+    frozen = [0]
+    candidate = [0]
+
+    def less(x, y):
+        if value[x] == gas and value[y] == gas:
+            value[x if x == candidate[0] else y] = frozen[0]
+            frozen[0] += 1
+        if value[x] == gas:
+            candidate[0] = x
+        elif value[y] == gas:
+            candidate[0] = y
+        return value[x] < value[y]
+
+    std_sort(list(range(n)), less)
+    return [-v for v in value]  # the comparator sorts counts descending
+
+
+def test_std_sort_matches_real_libstdcxx(tmp_path):
+    import random
+    import shutil
+
+    compiler = shutil.which("g++")
+    if compiler is None:
+        pytest.skip("g++ is not installed: cannot compile the libstdc++ reference")
+    source = tmp_path / "sort.cc"
+    source.write_text(_GCC_SORT)
+    binary = tmp_path / "sort"
+    subprocess.run([compiler, "-O1", "-o", str(binary), str(source)], check=True, timeout=300)
+    rng = random.Random(11)
+    cases = [[rng.randint(0, rng.choice([1, 3, 20, 1000])) for _ in range(rng.randint(0, 300))]
+             for _ in range(300)]
+    cases += [_median_of_three_killer(n) for n in (200, 1000)]
+    stdin = f"{len(cases)}\n" + "".join(
+        f"{len(c)} " + " ".join(f"{i} {count}" for i, count in enumerate(c)) + "\n" for c in cases)
+    lines = subprocess.run([str(binary)], input=stdin, capture_output=True, text=True, check=True,
+                           timeout=120).stdout.splitlines()
+    for counts, line in zip(cases, lines, strict=True):
+        items = list(enumerate(counts))
+        std_sort(items, lambda a, b: a[1] > b[1])
+        assert [i for i, _ in items] == [int(x) for x in line.split()]
 
 
 def test_std_sort_small_inputs_are_stable():

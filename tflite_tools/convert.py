@@ -408,10 +408,16 @@ def _saved_model_signature(job: _Job, path: str):
     return signatures[key]
 
 
-def _saved_model_v1_plan(job: _Job, path: str):
-    signature = _saved_model_signature(job, path)
+def _signature_inputs(job: _Job, signature) -> None:
+    """Representative-data names, shapes and dtypes from a SignatureDef (sorted by key, as TFLite does)."""
     job.rep_names = sorted(signature.inputs)
-    job.tf_inputs = None
+    infos = [signature.inputs[k] for k in job.rep_names]
+    job.rep_shapes = [[d.size for d in i.tensor_shape.dim] for i in infos]
+    job.rep_dtypes = [_dtype_name(i.dtype) for i in infos]
+
+
+def _saved_model_v1_plan(job: _Job, path: str):
+    _signature_inputs(job, _saved_model_signature(job, path))
     return converter_api.from_saved_model_v1(path, list(job.options.saved_model_tags),
                                              job.options.signature_key)
 
@@ -420,8 +426,7 @@ def _saved_model_v2_plan(job: _Job, path: str):
     if job.input_arrays or job.output_arrays:
         raise UsageError("a TF2 SavedModel's inputs and outputs come from its signature; choose it "
                          "with --signature_key instead of --input_arrays/--output_arrays.")
-    signature = _saved_model_signature(job, path)
-    job.rep_names = sorted(signature.inputs)
+    _signature_inputs(job, _saved_model_signature(job, path))
     job.rep_as_dict = True
     if not job.input_shapes:
         return converter_api.from_saved_model(path, list(job.options.saved_model_tags),

@@ -390,3 +390,6 @@ def test_console_script_smoke(frozen_graph, tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["output_path"] == str(out) and out.exists()
+    # Byte stability across processes: the same bytes as a conversion in this one.
+    convert(frozen_graph.path, str(tmp_path / "here.tflite"))
+    assert out.read_bytes() == (tmp_path / "here.tflite").read_bytes()

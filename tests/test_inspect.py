@@ -314,3 +314,73 @@ def test_keras2_sequential_h5(keras_exports):
     assert _tensors(summary.outputs) == [("out", "float32", (-1, 2))]
     assert {s.name: tuple(s.shape) for s in summary.variables} == \
         {"d1/kernel": (3, 5), "d1/bias": (5,), "out/kernel": (5, 2), "out/bias": (2,)}
+
+
+def _tf_shapes(path):
+    """node name -> TensorFlow's static shape of output 0 (None: unknown rank)."""
+    from tflite_tools._tf import tensorflow
+    from tflite_tools.graphdef_io import read_graph_def
+
+    tf = tensorflow()
+    ours, _ = read_graph_def(path)
+    graph_def = tf.compat.v1.GraphDef()
+    graph_def.ParseFromString(ours.SerializeToString())
+    graph = tf.Graph()
+    with graph.as_default():
+        tf.import_graph_def(graph_def, name="")
+    shapes = {}
+    for op in graph.get_operations():
+        if op.outputs:
+            shape = op.outputs[0].shape
+            shapes[op.name] = None if shape.rank is None else [-1 if d is None else d for d in shape.as_list()]
+    return shapes
+
+
+_SHAPE_CASES = [c for c in _CASES if c != "15_invalid_input"]  # TensorFlow cannot import that one
+
+
+@pytest.mark.parametrize("case", _SHAPE_CASES)
+def test_inferred_shapes_match_tensorflow(case):
+    """Every shape inferred without TensorFlow equals TensorFlow's own, on
+    every node of the real fixture graphs (unknown is allowed, wrong is not)."""
+    from tflite_tools import _inspect_graph
+    from tflite_tools._shape_inference import ShapeInference
+    from tflite_tools.loaders import load
+
+    model = load(os.path.join(_GOLDENS, case))
+    expected = _tf_shapes(model.detection.graph_path)
+    inference = ShapeInference(_inspect_graph.index(model.graph_def))
+    known = {name: shape for name in expected if (shape := inference.shape(name)) is not None}
+    assert known, "expected at least the Placeholder and Const shapes"
+    _assert_compatible(known, expected)
+
+
+def _assert_compatible(inferred, expected):
+    """Same rank and dims as TensorFlow's, where -1 (unknown) is allowed for any dim."""
+    wrong = {name: (shape, expected[name]) for name, shape in inferred.items()
+             if expected[name] is None or len(shape) != len(expected[name])
+             or any(ours not in (-1, theirs) for ours, theirs in zip(shape, expected[name]))}
+    assert not wrong, wrong
+
+
+def test_frozen_output_shapes_are_inferred(frozen_graph, multi_io_graph, dynamic_batch_graph):
+    for artifact in (frozen_graph, multi_io_graph, dynamic_batch_graph):
+        summary = inspect(artifact.path)
+        assert [tuple(s.shape) for s in summary.outputs] == [t.shape for t in artifact.outputs]
+
+
+@pytest.mark.parametrize("kind,role", [("checkpoint_graph", "pb"), ("slim_dataset_graph", "pbtxt"),
+                                       ("frozen_graph", "pb"), ("select_ops_graph", "pb")])
+def test_inferred_shapes_match_tensorflow_on_artifacts(request, kind, role):
+    from tflite_tools import _inspect_graph
+    from tflite_tools._shape_inference import ShapeInference
+    from tflite_tools.graphdef_io import read_graph_def
+
+    path = request.getfixturevalue(kind).files[role]
+    expected = _tf_shapes(path)
+    graph, _ = read_graph_def(path)
+    inference = ShapeInference(_inspect_graph.index(graph))
+    known = {name: shape for name in expected if (shape := inference.shape(name)) is not None}
+    _assert_compatible(known, expected)
+    outputs = [spec.name for spec in inspect(path).outputs]
+    assert all(inference.shape(name) == expected[name] for name in outputs)

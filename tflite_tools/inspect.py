@@ -22,6 +22,7 @@ import os
 import shlex
 
 from tflite_tools import _inspect_graph, _inspect_keras, _inspect_tflite, _tensor_bundle
+from tflite_tools._shape_inference import ShapeInference
 from tflite_tools.graph_cut import node_name
 from tflite_tools.loaders import load
 from tflite_tools.model import LoadedModel
@@ -92,6 +93,13 @@ def _describe_graph(graph: _inspect_graph.GraphIndex, summary) -> None:
     _inspect_graph.describe(graph, summary)
     summary.inputs.extend(_inspect_graph.inputs(graph))
     outputs, omitted = _inspect_graph.outputs(graph)
+    inference = ShapeInference(graph)
+    for spec in outputs:
+        if spec.unknown_rank:
+            shape = inference.shape(spec.name)
+            if shape is not None:
+                spec.unknown_rank = False
+                spec.shape.extend(shape)
     summary.outputs.extend(outputs)
     summary.omitted_outputs = len(omitted)
     summary.omitted_output_names.extend(omitted)

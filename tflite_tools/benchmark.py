@@ -25,7 +25,6 @@ from typing import Optional
 from tflite_tools import _bench_common as common
 from tflite_tools import _step_stats
 from tflite_tools import tf_bench, tflite_bench
-from tflite_tools._human_number import human_readable_num
 from tflite_tools._stat import format_g, format_percentiles, format_stat
 from tflite_tools.errors import InputError, UsageError
 from tflite_tools.proto import benchmark_pb2
@@ -170,12 +169,6 @@ def benchmark(model: str, *, tflite: Optional[str] = None, compare_tf: bool = Fa
 def _tf_run(model, tf_flags, values, progress) -> benchmark_pb2.BenchmarkRun:
     run = tf_bench.run(model, tf_flags, inputs=values, progress=progress)
     run.parameters.update(_parameters(tf_flags))
-    if tf_flags.show_flops and not run.error:
-        run.flops_text = human_readable_num(run.flops)
-        if run.inference.avg > 0:
-            # Over the mean no-stat run time as a double (the golden logs' 238.34k at
-            # 61.85 us give 3.85B; the truncated 61 us would give 3.90B).
-            run.flops_per_second_text = human_readable_num(int(run.flops / (run.inference.avg / 1e6)))
     return run
 
 

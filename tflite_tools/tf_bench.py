@@ -32,6 +32,7 @@ import numpy as np
 
 from tflite_tools import _bench_common as common
 from tflite_tools import _step_stats, dtypes
+from tflite_tools._human_number import human_readable_num
 from tflite_tools._stat import Stat
 from tflite_tools._tf import tensorflow
 from tflite_tools.errors import InputError, UsageError, unknown_name_error
@@ -450,51 +451,69 @@ def _run_phases(tf, model, runner, flags: TfFlags, inputs, progress) -> benchmar
     else:
         def invoke():
             runner(values)
-    tracer, traced_values = runner, values
-    step_stats = []
+    notes = []
     try:
         warmup = time_multiple_runs(invoke, flags.warmup_runs, -1.0, 0.0, "warmup", progress) \
             if flags.warmup_runs > 0 else Stat()
         common.sleep(flags.inter_benchmark_delay)
         inference = time_multiple_runs(invoke, flags.max_num_runs, flags.max_time,
                                        flags.inference_delay, "inference", progress)
-        if not isinstance(runner, GraphSession):
-            tracer, traced_values = _function_session(tf, model, runner, values, flags.num_threads)
-        common.sleep(flags.inter_benchmark_delay)
-        with_stats = time_multiple_runs(tracer.traced_invoker(traced_values, step_stats),
-                                        flags.max_num_runs, flags.max_time, flags.inference_delay,
-                                        "with stats", progress)
     except tf.errors.OpError as exc:
-        if tracer is not runner:
-            tracer.close()
         raise UsageError(f"TensorFlow failed to run the model: {_first_line(exc)}; "
                          "check the input layers, types and shapes") from None
-    flops, flops_error = None, ""
-    try:
-        if flags.show_flops:
-            flops = estimate_flops(tracer, traced_values)
-    except tf.errors.OpError as exc:
-        # As the C++ tool: the timings stand, the estimate is reported as failed.
-        flops_error = f"FLOPs calculation failed with {_first_line(exc)}"
-    finally:
-        if tracer is not runner:
-            tracer.close()
+    tracer, traced_values = _tracer(tf, model, runner, values, flags, notes)
+    step_stats, with_stats, flops = [], None, None
+    if tracer is not None:
+        try:
+            common.sleep(flags.inter_benchmark_delay)
+            with_stats = time_multiple_runs(tracer.traced_invoker(traced_values, step_stats),
+                                            flags.max_num_runs, flags.max_time,
+                                            flags.inference_delay, "with stats", progress)
+            if flags.show_flops:
+                flops = estimate_flops(tracer, traced_values)
+        except tf.errors.OpError as exc:
+            # As the C++ tool: the timings stand, the failure is reported.
+            notes.append(f"FLOPs calculation failed with {_first_line(exc)}" if with_stats
+                         else f"Detailed stat logging failed with {_first_line(exc)}")
+        finally:
+            if tracer is not runner:
+                tracer.close()
 
-    tables, summary = _step_stats.summarize(step_stats)
     result = benchmark_pb2.BenchmarkRun(
         runtime="tensorflow", warmup=warmup.to_proto(), inference=inference.to_proto(),
-        inference_with_stats=with_stats.to_proto(), num_threads=flags.num_threads,
-        input_layers=[l.name for l in layers], input_shapes=[",".join(map(str, l.shape)) for l in layers],
-        input_types=[l.dtype for l in layers], tables=tables, profile_summaries=[summary])
+        num_threads=flags.num_threads, input_layers=[l.name for l in layers],
+        input_shapes=[",".join(map(str, l.shape)) for l in layers], input_types=[l.dtype for l in layers])
     # The C++ tool divides int64 totals: its averages are whole microseconds.
     result.first_inference_us = warmup.samples[0] if warmup.count else inference.samples[0]
     result.warmup_avg_us = warmup.sum // warmup.count if warmup.count else 0
     result.inference_avg_us = inference.sum // inference.count
-    result.with_stats_avg_us = with_stats.sum // with_stats.count
+    if with_stats is not None:
+        tables, summary = _step_stats.summarize(step_stats)
+        result.inference_with_stats.CopyFrom(with_stats.to_proto())
+        result.with_stats_avg_us = with_stats.sum // with_stats.count
+        result.tables.extend(tables)
+        result.profile_summaries.append(summary)
     if flops is not None:
-        result.flops = flops
-    result.error = flops_error
+        result.flops, result.flops_text = flops, human_readable_num(flops)
+        # Over the mean no-stat run time as a double: the golden logs' 238.34k
+        # at avg=61.85 us give 3.85B (the truncated 61 us would give 3.90B).
+        if inference.avg > 0:
+            result.flops_per_second_text = human_readable_num(int(flops / (inference.avg / 1e6)))
+    result.error = "\n".join(notes)
     return result
+
+
+def _tracer(tf, model, runner, values, flags: TfFlags, notes: list):
+    """(GraphSession, feeds) for the with-stats phase and FLOPs, or (None, None)
+    with a note when a SavedModel/Keras function cannot be frozen into a graph."""
+    if isinstance(runner, GraphSession):
+        return runner, values
+    try:
+        return _function_session(tf, model, runner, values, flags.num_threads)
+    except (ValueError, TypeError, KeyError, tf.errors.OpError) as exc:
+        notes.append(f"Detailed stats and FLOPs are unavailable: the model's function could not be "
+                     f"frozen into a graph ({str(exc).strip().splitlines()[0]})")
+        return None, None
 
 
 def _first_line(exc) -> str:

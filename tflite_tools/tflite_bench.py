@@ -92,9 +92,25 @@ def make_interpreter(path: str, flags: TfliteFlags):
     try:
         interpreter.allocate_tensors()
     except RuntimeError as exc:
-        raise UsageError(f"the model cannot run with the input shapes given ({exc}); "
-                         "check --input_layer_shape") from None
+        raise _allocation_error(path, exc) from None
     return interpreter
+
+
+def _allocation_error(path: str, exc: Exception) -> UsageError:
+    from tflite_tools.tflite_runner import TfliteModel  # noqa: PLC0415
+
+    facts = TfliteModel.from_path(path)
+    if facts.flex_ops:
+        return UsageError(f"{path} needs the Flex delegate for select TF ops "
+                          f"({', '.join(facts.flex_ops)}), which ai_edge_litert's interpreter does not "
+                          "include; benchmark the TensorFlow model, or use TFLite's C++ "
+                          "benchmark_model built with Flex")
+    if facts.custom_ops:
+        return UsageError(f"{path} uses custom ops ({', '.join(facts.custom_ops)}) this interpreter "
+                          "has no kernels for; benchmark it where they are registered")
+    first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return UsageError(f"the model cannot run with the input shapes given ({first}); "
+                      "check --input_layer_shape")
 
 
 def _input_names(interpreter) -> list[str]:

@@ -185,6 +185,20 @@ def test_saved_model_tf1_source(saved_model_tf1, tmp_path):
     assert report.outputs[0].max_abs_error < 1e-5
 
 
+def test_saved_model_tf1_named_by_tensors_runs_as_a_graph(saved_model_tf1, tmp_path):
+    """convert cuts a TF1 SavedModel at tensor names (here the logits, node
+    "add", not a signature key); verify must fetch the same tensor."""
+    tflite_path = _convert(saved_model_tf1.path, tmp_path / "logits.tflite", input_arrays=["x"],
+                           output_arrays=["add"], input_shapes="2,4")
+    report = verify(saved_model_tf1.path, tflite_path, input_arrays=["x"], output_arrays=["add:0"])
+    assert report.status == S.PASSED
+    assert [(m.source_name, m.tflite_name) for m in report.output_mapping] == [("add", "add")]
+    assert list(report.outputs[0].shape) == [2, 3]
+    # The logits are not the softmax: checked against the wrong tensor, it fails.
+    with pytest.raises(VerificationMismatch):
+        verify(saved_model_tf1.path, tflite_path, input_arrays=["x"], output_arrays=["y"], input_shapes="2,4")
+
+
 @pytest.mark.parametrize("kind", ["keras_h5", "keras_v3"])
 def test_keras_sources(kind, request, tmp_path):
     artifact = request.getfixturevalue(kind)

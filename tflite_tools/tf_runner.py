@@ -107,7 +107,8 @@ def make_runner(source: Union[str, LoadedModel], *, input_arrays: Optional[Seque
       source: a path (any artifact tflite_tools.loaders recognises) or a
         LoadedModel.
       input_arrays: graph sources: the nodes to feed (default: every
-        Placeholder). SavedModel/Keras: a subset check only.
+        Placeholder). SavedModel/Keras: a subset check only. A TF1
+        SavedModel given tensor names (not signature keys) runs as a graph.
       output_arrays: graph sources: the nodes to fetch (required: a graph
         does not say which nodes are its outputs). SavedModel/Keras:
         restricts the outputs returned.
@@ -122,8 +123,10 @@ def make_runner(source: Union[str, LoadedModel], *, input_arrays: Optional[Seque
         no values (no checkpoint).
     """
     model = load(source)
-    if model.format in _GRAPH_FORMATS:
-        runner = _graph_runner(model, input_arrays, output_arrays)
+    by_tensor = model.format == _F.SAVED_MODEL_TF1 and not _signature_names(model, signature_key).issuperset(
+        strip_index(name) for name in [*(input_arrays or ()), *(output_arrays or ())])
+    if model.format in _GRAPH_FORMATS or by_tensor:
+        runner = _graph_runner(model, input_arrays, output_arrays, saved_model_tags)
     elif model.format in _SAVED_MODEL_FORMATS:
         runner = _saved_model_runner(model, signature_key, saved_model_tags)
     elif model.format in _KERAS_FORMATS:
@@ -134,7 +137,7 @@ def make_runner(source: Union[str, LoadedModel], *, input_arrays: Optional[Seque
     else:
         raise InputError(f"{model.path} is not a TensorFlow artifact tflite-tools can run.")
     runner.path = model.path
-    if model.format not in _GRAPH_FORMATS:
+    if runner.kind != "graph":
         _check_subset(runner.inputs, input_arrays, "input", "--input_arrays")
         if output_arrays:
             runner = _select_outputs(runner, output_arrays)
@@ -202,12 +205,41 @@ def _shape(tf_shape) -> Optional[tuple]:
 
 # --- graphs: frozen GraphDef, GraphDef/MetaGraph + checkpoint ---------------------------------------
 
-def _graph_runner(model: LoadedModel, input_arrays, output_arrays) -> SourceRunner:
+def _graph_runner(model: LoadedModel, input_arrays, output_arrays, tags=None) -> SourceRunner:
+    """A Session on the model's graph with its variables restored; fed and
+    fetched by tensor name. Also runs TF1 SavedModels named by tensors."""
     tf = tensorflow()
     if not output_arrays:
         raise UsageError(f"{model.path} is a graph, which does not say which nodes are its outputs; "
                          "pass --output_arrays.")
     graph = tf.Graph()
+    session = tf.compat.v1.Session(graph=graph, config=tf.compat.v1.ConfigProto(allow_soft_placement=True))
+    try:
+        if model.format in _SAVED_MODEL_FORMATS:
+            with graph.as_default():
+                tf.compat.v1.saved_model.loader.load(session, list(tags or model.detection.tags or ["serve"]),
+                                                     model.saved_model_dir)
+        else:
+            _import_and_restore(tf, model, graph, session)
+        nodes = [op.name for op in graph.get_operations()]
+        if not input_arrays:
+            input_arrays = [op.name for op in graph.get_operations() if op.type == "Placeholder"]
+        inputs = [_graph_tensor(graph, name, nodes, "input", "--input_arrays") for name in input_arrays]
+        outputs = [_graph_tensor(graph, name, nodes, "output", "--output_arrays") for name in output_arrays]
+    except BaseException:
+        session.close()
+        raise
+    fetches = [t.tensor_name for t in outputs]
+
+    def call(feeds):
+        return session.run(fetches, {t.tensor_name: feeds[t.name] for t in inputs})
+
+    return SourceRunner(inputs, outputs, "graph", call, session.close)
+
+
+def _import_and_restore(tf, model: LoadedModel, graph, session) -> None:
+    """Import the GraphDef or MetaGraph into `graph` and give its variables
+    their checkpoint values (InputError when there is no checkpoint)."""
     saver = None
     with graph.as_default():
         if model.meta_graph is not None:
@@ -218,26 +250,13 @@ def _graph_runner(model: LoadedModel, input_arrays, output_arrays) -> SourceRunn
             for node in graph_def.node:
                 node.device = ""
             tf.compat.v1.import_graph_def(graph_def, name="")
-    nodes = [op.name for op in graph.get_operations()]
-    if not input_arrays:
-        input_arrays = [op.name for op in graph.get_operations() if op.type == "Placeholder"]
-    inputs = [_graph_tensor(graph, name, nodes, "input", "--input_arrays") for name in input_arrays]
-    outputs = [_graph_tensor(graph, name, nodes, "output", "--output_arrays") for name in output_arrays]
-    session = tf.compat.v1.Session(graph=graph, config=tf.compat.v1.ConfigProto(allow_soft_placement=True))
     variables = [op for op in graph.get_operations() if op.type in _VARIABLE_OPS]
     prefix = model.detection.checkpoint_prefix
     if variables and not prefix:
-        session.close()
         raise InputError(f"{model.path} has {len(variables)} variable(s) (e.g. {variables[0].name}) but no "
                          "checkpoint with their values; pass the checkpoint directory or freeze the graph first.")
     if variables:
         _restore(tf, graph, session, saver, variables, prefix)
-    fetches = [t.tensor_name for t in outputs]
-
-    def call(feeds):
-        return session.run(fetches, {t.tensor_name: feeds[t.name] for t in inputs})
-
-    return SourceRunner(inputs, outputs, "graph", call, session.close)
 
 
 def _graph_tensor(graph, name, nodes, kind, flag) -> SourceTensor:
@@ -315,6 +334,15 @@ def _saved_model_runner(model: LoadedModel, signature_key, tags) -> SourceRunner
     # `loaded` must stay alive: the signature function holds only a weak
     # reference to the variables it captures.
     return SourceRunner(inputs, outputs, "saved_model", call, lambda: loaded)
+
+
+def _signature_names(model: LoadedModel, key: Optional[str]) -> set:
+    """The input and output keys of a TF1 SavedModel's signature, from its MetaGraph."""
+    signatures = model.meta_graph.signature_def if model.meta_graph is not None else {}
+    signature = signatures.get(key or DEFAULT_SIGNATURE)
+    if signature is None and len(signatures) == 1:
+        signature = next(iter(signatures.values()))
+    return set(signature.inputs) | set(signature.outputs) if signature is not None else set()
 
 
 def _signature_tensor_names(model: LoadedModel, key: str) -> dict:

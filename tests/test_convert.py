@@ -393,3 +393,19 @@ def test_console_script_smoke(frozen_graph, tmp_path):
     # Byte stability across processes: the same bytes as a conversion in this one.
     convert(frozen_graph.path, str(tmp_path / "here.tflite"))
     assert out.read_bytes() == (tmp_path / "here.tflite").read_bytes()
+
+
+@pytest.mark.parametrize("sample, select, custom", [
+    ("01.txt", [], ["MaxPoolWithArgmax", "Size"]),          # TOCO, TF 1.x
+    ("03.txt", [], ["IdentityN"]),
+    ("05.txt", ["Conv2D"], []),                              # MLIR, flex list one per line
+    ("07.txt", ["ResizeNearestNeighbor"], []),               # MLIR, comma list
+    ("11.txt", [], []),                                      # a shape error, no ops
+    ("13.txt", [], []),                                      # a name error, no ops
+])
+def test_parse_real_converter_errors(sample, select, custom):
+    from tflite_tools.converter_api import parse_converter_text
+
+    path = os.path.join(REPO, "..", "shared", "fixtures", "real_outputs", "tflite_converter_errors", sample)
+    with open(path) as f:
+        assert parse_converter_text(f.read()) == (select, custom)

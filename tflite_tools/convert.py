@@ -24,7 +24,6 @@ are only read, and the same input and options give the same bytes.
 from __future__ import annotations
 
 import hashlib
-import importlib
 import os
 import tempfile
 import time
@@ -453,49 +452,12 @@ def _keras_file_plan(job: _Job, path: str):
         raise UsageError("a Keras model's inputs and outputs are its own; --input_arrays/--output_arrays "
                          "do not apply (convert a frozen graph to choose tensors).")
     config = loaders.load(path).keras_config or {}
-    unsafe = unsafe_keras_layers(config)
+    unsafe = converter_api.unsafe_keras_layers(config)
     if unsafe and not job.options.unsafe_deserialization:
         raise UsageError(f"'{path}' has {', '.join(unsafe)}: loading it runs code stored in or imported "
                          "by the file; pass --unsafe_deserialization only if you trust it.")
     model = converter_api.load_keras(path, job.options.unsafe_deserialization)
     return _keras_plan(job, model)
-
-
-def unsafe_keras_layers(config) -> list[str]:
-    """Layers in a Keras model config whose loading runs code: Lambda layers and
-    classes Keras does not register itself (custom objects), as "Lambda 'name'"."""
-    import keras
-
-    found = []
-
-    def walk(node):
-        if isinstance(node, dict):
-            cls = node.get("class_name")
-            if isinstance(cls, str) and isinstance(node.get("config"), dict):
-                name = node["config"].get("name", "")
-                module = node.get("module")
-                registered = str(node.get("registered_name") or "")
-                if cls == "Lambda":
-                    found.append(f"Lambda layer '{name}'")
-                elif ">" in registered or (module is not None and not str(module).startswith("keras")):
-                    found.append(f"custom object {registered or cls} '{name}'")
-                elif module is None and cls[:1].isupper() and not _keras_knows(keras, cls):
-                    found.append(f"custom object {cls} '{name}'")
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for value in node:
-                walk(value)
-
-    walk(config)
-    return found
-
-
-def _keras_knows(keras, class_name: str) -> bool:
-    namespaces = (keras.layers, keras.models, keras.initializers, keras.regularizers,
-                  keras.constraints, keras.activations, keras.optimizers, keras.losses, keras.metrics)
-    return class_name in ("Functional", "Sequential", "Model", "DTypePolicy") or \
-        any(hasattr(ns, class_name) for ns in namespaces)
 
 
 def _keras_plan(job: _Job, model):
@@ -508,16 +470,7 @@ def _keras_plan(job: _Job, model):
     shapes = _input_shapes(job, job.rep_names)
     job.rep_shapes = shapes
     job.report.steps.append("fixed input shapes by calling the model on new fixed-shape Keras inputs")
-    return converter_api.from_keras_model(_with_fixed_shapes(model, shapes, job.rep_dtypes))
-
-
-def _with_fixed_shapes(model, shapes, dtypes):
-    """The same Keras model (shared weights) behind Inputs of the given shapes."""
-    keras = importlib.import_module(type(model).__module__.split(".")[0])
-    inputs = [keras.Input(batch_shape=tuple(shape), dtype=dtype, name=name)
-              for shape, dtype, name in zip(shapes, dtypes, (t.name for t in model.inputs))]
-    outputs = model(inputs[0] if len(inputs) == 1 else inputs)
-    return keras.Model(inputs, outputs, name=model.name)
+    return converter_api.from_keras_model(converter_api.with_fixed_shapes(model, shapes, job.rep_dtypes))
 
 
 # --- live objects ------------------------------------------------------------------

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import importlib
 import io
 import os
 import re
@@ -239,6 +240,52 @@ def _saved_by_keras2(path: str) -> bool:
     return version.startswith("2.")
 
 
+def unsafe_keras_layers(config) -> list[str]:
+    """Layers in a Keras model config whose loading runs code: Lambda layers and
+    classes Keras does not register itself (custom objects), as "Lambda 'name'"."""
+    import keras
+
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            cls = node.get("class_name")
+            if isinstance(cls, str) and isinstance(node.get("config"), dict):
+                name = node["config"].get("name", "")
+                module = node.get("module")
+                registered = str(node.get("registered_name") or "")
+                if cls == "Lambda":
+                    found.append(f"Lambda layer '{name}'")
+                elif ">" in registered or (module is not None and not str(module).startswith("keras")):
+                    found.append(f"custom object {registered or cls} '{name}'")
+                elif module is None and cls[:1].isupper() and not _keras_knows(keras, cls):
+                    found.append(f"custom object {cls} '{name}'")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(config)
+    return found
+
+
+def _keras_knows(keras, class_name: str) -> bool:
+    namespaces = (keras.layers, keras.models, keras.initializers, keras.regularizers,
+                  keras.constraints, keras.activations, keras.optimizers, keras.losses, keras.metrics)
+    return class_name in ("Functional", "Sequential", "Model", "DTypePolicy") or \
+        any(hasattr(ns, class_name) for ns in namespaces)
+
+
+def with_fixed_shapes(model, shapes, dtypes):
+    """The same Keras model (shared weights) behind Inputs of the given shapes."""
+    keras = importlib.import_module(type(model).__module__.split(".")[0])
+    inputs = [keras.Input(batch_shape=tuple(shape), dtype=dtype, name=name)
+              for shape, dtype, name in zip(shapes, dtypes, (t.name for t in model.inputs))]
+    outputs = model(inputs[0] if len(inputs) == 1 else inputs)
+    return keras.Model(inputs, outputs, name=model.name)
+
+
 # --- options ---------------------------------------------------------------------
 
 def apply_options(converter, *, quantize: str = "none", representative_dataset: Optional[Callable] = None,
@@ -361,7 +408,7 @@ def parse_converter_text(text: str) -> tuple[list[str], list[str]]:
             match = _CUSTOM_LIST.search(line)
             target = custom
         if match:
-            listed = [_strip_tf(op) for op in re.split(r"[,\s]+", match.group(1)) if op.strip()]
+            listed = [_strip_tf(op.strip(".;")) for op in re.split(r"[,\s]+", match.group(1)) if op.strip()]
             if not listed:  # MLIR lists them one per indented line below
                 for detail in lines[i + 1:]:
                     op = _DETAIL_OP.match(detail)

@@ -310,6 +310,7 @@ def build_slim_dataset_graph(directory: str) -> Artifact:
         "slim_dataset_graph", directory, directory, "CHECKPOINT", (),
         (Tensor("predictions", "float32", (SLIM_BATCH, CNN_CLASSES), "Softmax"),),
         {"pbtxt": graph_pbtxt, "prefix": prefix, "index": prefix + ".index", "meta": prefix + ".meta",
+         "data": prefix + ".data-00000-of-00001",
          "checkpoint_state": os.path.join(directory, "checkpoint")},
         dict({f"MobilenetTiny/{name}": shape for name, shape in CNN_SHAPES.items()}, global_step=()))
 

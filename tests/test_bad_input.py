@@ -153,3 +153,9 @@ def test_usage_errors(argv):
     err = io.StringIO()
     assert main(argv, stdout=io.StringIO(), stderr=err) == 2
     assert "usage" in err.getvalue().lower() or "error" in err.getvalue()
+
+
+def test_data_shard_without_index(checkpoint_graph, tmp_path):
+    shard = tmp_path / "model.ckpt-100.data-00000-of-00001"
+    shutil.copy(checkpoint_graph.files["data"], shard)
+    _assert_one_line_error(shard, "without its .index", "model.ckpt-100.index")

@@ -384,3 +384,16 @@ def test_inferred_shapes_match_tensorflow_on_artifacts(request, kind, role):
     _assert_compatible(known, expected)
     outputs = [spec.name for spec in inspect(path).outputs]
     assert all(inference.shape(name) == expected[name] for name in outputs)
+
+
+def test_tflite_signatures(saved_model_tf2, tmp_path):
+    from tflite_tools._tf import tensorflow
+
+    path = tmp_path / "signed.tflite"
+    path.write_bytes(tensorflow().lite.TFLiteConverter.from_saved_model(saved_model_tf2.path).convert())
+    summary = inspect(str(path))
+    assert [s.key for s in summary.signatures] == ["serving_default"]
+    signature = summary.signatures[0]
+    assert [(t.name, t.dtype, tuple(t.shape)) for t in signature.inputs] == [("x", "float32", (-1, 4))]
+    assert [(t.name, t.dtype, tuple(t.shape)) for t in signature.outputs] == [("y", "float32", (-1, 3))]
+    assert "Signature 'serving_default'" in format_text(summary)

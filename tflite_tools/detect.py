@@ -46,6 +46,7 @@ ZIP_SIGNATURE = b"PK\x03\x04"
 TFLITE_IDENTIFIER = b"TFL3"
 SAVED_MODEL_FILES = ("saved_model.pb", "saved_model.pbtxt")
 CHECKPOINT_STATE = "checkpoint"
+_DATA_SHARD = re.compile(r"\.data-\d{5}-of-\d{5}$")
 # Files that can be a model on their own, for directory scans.
 _MODEL_EXTENSIONS = (".pb", ".pbtxt", ".meta", ".tflite", ".h5", ".hdf5", ".keras", ".graphdef")
 
@@ -80,6 +81,9 @@ def _detect_file(path: str, detection) -> None:
         detection.evidence.append(f"{name}: a file of the checkpoint prefix {_base(prefix)}")
         _checkpoint_from_prefix(prefix, detection)
         return
+    if _DATA_SHARD.search(name):
+        raise InputError(f"'{path}' is a checkpoint data shard without its .index file beside it; copy "
+                         f"{name[: name.rindex('.data-')]}.index there too.")
     with open(path, "rb") as f:
         head = f.read(8)
     if head[4:8] == TFLITE_IDENTIFIER:

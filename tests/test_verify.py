@@ -18,6 +18,7 @@ import pytest
 
 import artifacts
 from tflite_tools import tf_runner
+from tflite_tools._tf import tensorflow
 from tflite_tools.cli import main
 from tflite_tools.convert import convert
 from tflite_tools.errors import VerificationMismatch
@@ -60,7 +61,7 @@ INT8 = dict(quantize="int8", inference_input_type="int8", inference_output_type=
 def wrong_cnn(tmp_path_factory):
     """The fixture CNN's graph with other weights, frozen and converted: a
     .tflite that is well-formed but computes something else."""
-    tf = artifacts.tensorflow()
+    tf = tensorflow()
     rng = np.random.default_rng(99)
     graph = tf.Graph()
     with graph.as_default():
@@ -127,7 +128,7 @@ def renamed_outputs(tmp_path_factory):
     """A frozen graph with outputs relu_out, double_out [1,4] and sum_out [1],
     and the same function converted from a tf.function: the .tflite calls
     them PartitionedCall:N, keys them output_N, and lists them in another order."""
-    tf = artifacts.tensorflow()
+    tf = tensorflow()
     directory = tmp_path_factory.mktemp("renamed")
 
     def body(x):
@@ -210,7 +211,7 @@ def test_keras_sources(kind, request, tmp_path):
 
 
 def test_keras_dict_outputs_keep_their_keys(tmp_path):
-    artifacts.tensorflow()
+    tensorflow()
     import keras
 
     keras.utils.set_random_seed(artifacts.SEED)
@@ -274,7 +275,7 @@ def test_select_ops_model_is_not_runnable(select_ops_graph, tmp_path):
     tflite_path = _convert(select_ops_graph.path, tmp_path / "select.tflite", allow_select_tf_ops=True)
     code, out, err = _cli(select_ops_graph.path, tflite_path)
     assert code == 0, err
-    assert out.startswith("NOT RUNNABLE (NOT numerically verified)")
+    assert out.startswith("NOT RUNNABLE: select.tflite was NOT numerically verified")
     assert "NOT numerically verified" in out.splitlines()[-1]
     assert "FlexCumprod" in out and "VERIFIED" not in out.replace("NOT numerically verified", "")
     code, report, _ = _json(select_ops_graph.path, tflite_path)
@@ -285,7 +286,7 @@ def test_select_ops_model_is_not_runnable(select_ops_graph, tmp_path):
 
 
 def test_custom_op_model_is_not_runnable(tmp_path):
-    tf = artifacts.tensorflow()
+    tf = tensorflow()
     graph = tf.Graph()
     with graph.as_default():
         x = tf.compat.v1.placeholder(tf.float32, [1, 4], name="x")
@@ -380,7 +381,7 @@ def test_console_script_exit_code_for_mismatch(frozen_graph, wrong_cnn):
 
 def test_swapped_output_names_are_diagnosed(tmp_path):
     """Names say a <- a, b <- b; the values say the .tflite's a is the source's b."""
-    tf = artifacts.tensorflow()
+    tf = tensorflow()
 
     def graph_with(first, second):
         graph = tf.Graph()
@@ -430,7 +431,7 @@ def test_inputs_matched_only_by_position_are_settled_by_values(tmp_path):
     """Source inputs a, b; the .tflite's inputs first, second (no name in
     common, same shape), first playing a. The converter lists `second`
     first, so position alone maps a to second: the values must correct it."""
-    tf = artifacts.tensorflow()
+    tf = tensorflow()
     graph = tf.Graph()
     with graph.as_default():
         a = tf.compat.v1.placeholder(tf.float32, [1, 4], name="a")

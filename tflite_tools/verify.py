@@ -654,7 +654,7 @@ def _io_check(kind, source, tensor, method, problems) -> str:
 def format_text(report: verification_pb2.VerificationReport) -> str:
     """The report for people: verdict first, then mappings and per-output errors."""
     verdict = {_S.PASSED: "VERIFIED", _S.MISMATCH: "MISMATCH",
-               _S.NOT_RUNNABLE: "NOT RUNNABLE (NOT numerically verified)"}.get(report.status, "UNKNOWN")
+               _S.NOT_RUNNABLE: "NOT RUNNABLE"}.get(report.status, "UNKNOWN")
     lines = [f"{verdict}: {report.message}",
              f"source:  {report.source_path}",
              f"tflite:  {report.tflite_path}"

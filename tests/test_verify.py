@@ -7,6 +7,7 @@ TensorFlow's own converter output.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 import os
@@ -23,7 +24,7 @@ from tflite_tools.cli import main
 from tflite_tools.convert import convert
 from tflite_tools.errors import VerificationMismatch
 from tflite_tools.proto import verification_pb2
-from tflite_tools.tflite_runner import TfliteModel
+from tflite_tools.tflite_runner import TfliteModel, TfliteTensor, from_tflite, to_tflite
 from tflite_tools.verify import verify
 
 S = verification_pb2.VerificationStatus
@@ -228,15 +229,26 @@ def test_keras_dict_outputs_keep_their_keys(tmp_path):
 
 # --- quantized models --------------------------------------------------------------------------------
 
-def test_dynamic_range_model_is_judged_by_snr_and_agreement(frozen_graph, tmp_path):
-    tflite_path = _convert(frozen_graph.path, tmp_path / "dynamic.tflite", quantize="dynamic")
+@pytest.mark.parametrize("mode, min_snr_db", [("dynamic", 20.0), ("float16", 40.0)])
+def test_weight_quantized_models_are_judged_by_snr_and_agreement(frozen_graph, tmp_path, mode, min_snr_db):
+    tflite_path = _convert(frozen_graph.path, tmp_path / f"{mode}.tflite", quantize=mode)
     report = verify(frozen_graph.path, tflite_path, num_samples=4)
-    assert report.status == S.PASSED and report.quantization == "dynamic" and report.quantized
+    assert report.status == S.PASSED and report.quantization == mode and report.quantized
     (output,) = report.outputs
     assert output.criterion == "snr+argmax"
-    assert output.snr_db >= output.min_snr_db == 20.0
+    assert output.snr_db >= output.min_snr_db == min_snr_db
     assert output.agreement >= 0.9
     assert output.max_abs_error > 0  # quantized for real: not bit-identical
+
+
+def test_quantize_and_dequantize_use_scale_and_zero_point():
+    tensor = TfliteTensor(name="q", index=0, position=0, dtype=np.dtype(np.int8), shape=(3,),
+                          shape_signature=(3,), scale=0.5, zero_point=-10)
+    quantized = to_tflite(np.array([0.0, 1.26, 1000.0], np.float32), tensor)
+    assert quantized.dtype == np.int8 and quantized.tolist() == [-10, -7, 127]  # rounded, clipped
+    np.testing.assert_array_equal(from_tflite(quantized, tensor), [0.0, 1.5, 68.5])
+    plain = dataclasses.replace(tensor, dtype=np.dtype(np.int32), scale=0.0, zero_point=0)
+    assert to_tflite(np.array([1.0, 2.0]), plain).dtype == np.int32 and not plain.quantized
 
 
 @pytest.fixture(scope="module")

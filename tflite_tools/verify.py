@@ -208,14 +208,14 @@ def _default_graph_names(model, tflite, input_arrays, output_arrays):
     return input_arrays, output_arrays
 
 
-def _compatible(source: tf_runner.SourceTensor, tensor, shape=None) -> bool:
+def _compatible(source: tf_runner.SourceTensor, tensor) -> bool:
     """Could `tensor` (TfliteTensor) stand for `source`? Same rank and known
-    dims (or the given actual `shape`), and the same dtype up to quantization."""
+    dims, and the same dtype up to quantization."""
     if source.dtype != tensor.dtype:
         floats = np.issubdtype(source.dtype, np.floating)
         if not (floats and (tensor.quantized or np.issubdtype(tensor.dtype, np.floating))):
             return False
-    expected = shape if shape is not None else source.shape
+    expected = source.shape
     if expected is None:
         return True
     actual = tensor.shape_signature
@@ -432,7 +432,7 @@ def _map_outputs(sources, tflite, source_out, tflite_out, signature) -> list:
         for i, t in enumerate(rest):
             for j, s in enumerate(free):
                 a, b = tflite_out[t.index], source_out[sources[s].name]
-                if _compatible(sources[s], t, sources[s].shape) and np.shape(a) == np.shape(b):
+                if _compatible(sources[s], t) and np.shape(a) == np.shape(b):
                     cost[i, j] = _error(a, b)
         for i, j in _assign(cost):
             method = "order" if np.isfinite(cost[i]).sum() == 1 else "numeric"

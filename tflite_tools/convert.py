@@ -234,6 +234,10 @@ def _graph_plan(job: _Job, path: str, detection, fmt: str):
     else:
         sources = freeze.model_sources(path, job.checkpoint) if fmt != "SAVED_MODEL_TF1" else \
             freeze.ModelSources(saved_model_dir=path)
+        if not sources.saved_model_dir and not sources.checkpoint:
+            raise InputError(f"'{path}' holds variables but no checkpoint was found beside it; pass the "
+                             f"checkpoint as a second path: tflite-tools convert {path} "
+                             "train_dir/model.ckpt-1000 -o model.tflite.")
         result = freeze.freeze_to_graph_def(
             sources.graph or None, sources.checkpoint or None, outputs, input_meta_graph=sources.meta_graph or None,
             input_saved_model_dir=sources.saved_model_dir or None,
@@ -733,23 +737,23 @@ def format_text(report: conversion_pb2.ConversionReport) -> str:
         lines[0] += f" -> {report.output_path}"
     lines.append(f"  converter: {report.converter_entry_point} (TensorFlow {report.tensorflow_version})")
     for step in report.steps:
-        lines.append(f"  step:       {step}")
+        lines.append(f"  step:      {step}")
     for kind, tensors in (("input", report.inputs), ("output", report.outputs)):
         for t in tensors:
             shape = ",".join(str(d) for d in t.shape)
             lines.append(f"  {(kind + ':').ljust(11)}{t.name} {t.dtype}[{shape}]")
     if report.options.quantize and report.options.quantize != "none":
-        lines.append(f"  quantize:   {report.options.quantize}")
+        lines.append(f"  quantize:  {report.options.quantize}")
     ops = ", ".join(f"{o.op}{'' if o.kind == 'builtin' else ' (' + o.kind + ')'} x{o.count}"
                     for o in report.ops)
-    lines.append(f"  ops:        {ops}")
-    lines.append(f"  size:       {report.output_size_bytes} bytes, sha256 {report.output_sha256[:16]}")
+    lines.append(f"  ops:       {ops}")
+    lines.append(f"  size:      {report.output_size_bytes} bytes, sha256 {report.output_sha256[:16]}")
     for warning in report.warnings:
-        lines.append(f"  warning:    {warning}")
+        lines.append(f"  warning:   {warning}")
     if report.HasField("verification"):
         from tflite_tools.proto import verification_pb2
 
         status = verification_pb2.VerificationStatus.Name(report.verification.status)
-        lines.append(f"  verify:     {status}{': ' + report.verification.message if report.verification.message else ''}")
-    lines.append(f"  time:       {report.timings.total_ms:.0f} ms")
+        lines.append(f"  verify:    {status}{': ' + report.verification.message if report.verification.message else ''}")
+    lines.append(f"  time:      {report.timings.total_ms:.0f} ms")
     return "\n".join(lines) + "\n"

@@ -163,3 +163,11 @@ def test_text_saved_model(request, kind, tmp_path):
     os.remove(copy / "saved_model.pb")
     detection = detect(str(copy))
     assert (_format(detection), detection.encoding) == (artifact.format, "text")
+
+
+def test_graph_with_fields_newer_than_our_schema_is_still_a_graph(frozen_graph, tmp_path):
+    # Field 15 (varint 1) is unknown to GraphDef today; a future TensorFlow may write it.
+    path = tmp_path / "future.pb"
+    path.write_bytes(open(frozen_graph.files["pb"], "rb").read() + b"\x78\x01")
+    detection = detect(str(path))
+    assert (_format(detection), detection.encoding) == ("FROZEN_GRAPH", "binary")

@@ -55,16 +55,19 @@ def detect(path: str) -> summary_pb2.Detection:
     """Detect the format of the artifact at `path` (file, directory or
     checkpoint prefix). Raises InputError when it is none we know."""
     detection = summary_pb2.Detection()
-    if os.path.isdir(path):
-        _detect_directory(path, detection)
-    elif os.path.isfile(path):
-        _detect_file(path, detection)
-    elif _tensor_bundle.checkpoint_prefix(path):
-        detection.evidence.append(f"{path}.index: checkpoint index of the prefix {_base(path)}")
-        _checkpoint_from_prefix(path, detection)
-    else:
-        raise InputError(f"'{path}' does not exist (neither a file, a directory nor a checkpoint "
-                         "prefix with a .index file); check the path.")
+    try:
+        if os.path.isdir(path):
+            _detect_directory(path, detection)
+        elif os.path.isfile(path):
+            _detect_file(path, detection)
+        elif _tensor_bundle.checkpoint_prefix(path):
+            detection.evidence.append(f"{path}.index: checkpoint index of the prefix {_base(path)}")
+            _checkpoint_from_prefix(path, detection)
+        else:
+            raise InputError(f"'{path}' does not exist (neither a file, a directory nor a checkpoint "
+                             "prefix with a .index file); check the path.")
+    except OSError as exc:  # unreadable file or directory (permissions, I/O)
+        raise InputError(f"cannot read '{exc.filename or path}': {exc.strerror}; check its permissions.") from exc
     return detection
 
 
@@ -122,24 +125,24 @@ def _detect_keras_zip(path: str, detection) -> None:
     detection.graph_path = path
 
 
-def _parse(data: bytes, message) -> str | None:
-    """Parse into `message`; the encoding, or None when it is not one.
+def _parse(data: bytes, message) -> tuple[str | None, bool]:
+    """Parse into `message`: (encoding or None, whether the parse is exact).
 
     A binary parse of the wrong message type often "succeeds" with bytes
-    landing in unknown fields, so a binary parse counts only when every byte
-    lands in a known field (the message re-serialises to the same size).
+    landing in unknown fields; a parse is exact when every byte lands in a
+    known field (the message re-serialises to the same size without them).
+    Text parses are strict, hence always exact.
     """
     try:
         encoding = parse_binary_or_text(data, message)
     except ValueError:
-        return None
-    if encoding == "binary":
-        probe = type(message)()
-        probe.CopyFrom(message)
-        probe.DiscardUnknownFields()
-        if probe.ByteSize() != len(data):
-            return None
-    return encoding
+        return None, False
+    if encoding == "text":
+        return encoding, True
+    probe = type(message)()
+    probe.CopyFrom(message)
+    probe.DiscardUnknownFields()
+    return encoding, probe.ByteSize() == len(data)
 
 
 def parse_graph_file(path: str):
@@ -159,10 +162,15 @@ def parse_graph_file(path: str):
              ("MetaGraphDef", tf_saved_model_pb2.MetaGraphDef(), lambda m: m.graph_def)]
     if path.endswith(".meta"):
         kinds.reverse()
+    parsed = []
     for kind, message, graph_of in kinds:
-        encoding = _parse(data, message)
+        encoding, exact = _parse(data, message)
         if encoding and _is_graph(graph_of(message)):
-            return kind, message, encoding
+            if exact:
+                return kind, message, encoding
+            parsed.append((kind, message, encoding))
+    if parsed:  # fields newer than our schema: take the parse the file name suggests
+        return parsed[0]
     text_error = _text_error(data, kinds[0][1])
     if text_error:
         raise InputError(f"'{path}' looks like a text {kinds[0][0]} but does not parse ({text_error}); "
@@ -318,7 +326,7 @@ def _one_graph(paths: list[str], directory: str) -> str:
     for path in paths:
         graph = tf_graph_pb2.GraphDef()
         with open(path, "rb") as f:
-            if _parse(f.read(), graph):
+            if _parse(f.read(), graph)[0]:
                 graphs.append((path, graph))
     if not graphs:
         return paths[0]  # loading it raises the parse error

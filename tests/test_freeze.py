@@ -137,8 +137,10 @@ def test_find_checkpoint_accepts_any_checkpoint_file(checkpoint_graph):
     ("unknown_output", "did you mean output"),
     ("frozen_input", "nothing to freeze"),
     ("bad_checkpoint_version", "must be '1' or '2'"),
+    ("wrong_checkpoint", "has no values for conv/kernel"),
 ])
-def test_errors_exit_2_without_output(case, expected, checkpoint_graph, frozen_graph, tmp_path):
+def test_errors_exit_2_without_output(case, expected, checkpoint_graph, frozen_graph, slim_dataset_graph,
+                                      tmp_path):
     out = tmp_path / "f.pb"
     graph = checkpoint_graph.files["pb"]
     argv = {
@@ -148,6 +150,8 @@ def test_errors_exit_2_without_output(case, expected, checkpoint_graph, frozen_g
         "frozen_input": ["--input_graph", frozen_graph.files["pb"], "--input_checkpoint",
                          checkpoint_graph.files["prefix"], "--output_node_names", "output"],
         "bad_checkpoint_version": ["--input_graph", graph, "--checkpoint_version", "3"],
+        "wrong_checkpoint": ["--input_graph", graph, "--input_checkpoint", slim_dataset_graph.files["prefix"],
+                             "--output_node_names", "output"],
     }[case]
     before = tree_digest(checkpoint_graph.directory)
     code, stdout, err = run_cli(*argv, "--output_graph", str(out))

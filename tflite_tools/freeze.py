@@ -325,6 +325,9 @@ def _restore_by_name(tf, sess, checkpoint, variables):
     reader = tf.train.load_checkpoint(checkpoint)
     available = reader.get_variable_to_dtype_map()
     missing = [v for v in variables if v not in available]
+    if any(re.search(r"/part_\d+$", name) for name in missing):
+        raise InputError("Models containing partition variables cannot be converted from checkpoint files; "
+                         "pass the MetaGraph (--input_meta_graph) or a SavedModel (--input_saved_model_dir).")
     if missing:
         raise InputError(f"the checkpoint '{checkpoint}' has no values for {', '.join(missing[:5])}"
                          f"{' ...' if len(missing) > 5 else ''}; pass the checkpoint written by this graph.")

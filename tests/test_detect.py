@@ -166,8 +166,14 @@ def test_text_saved_model(request, kind, tmp_path):
 
 
 def test_graph_with_fields_newer_than_our_schema_is_still_a_graph(frozen_graph, tmp_path):
-    # Field 15 (varint 1) is unknown to GraphDef today; a future TensorFlow may write it.
+    from tflite_tools.proto import tf_graph_pb2
+
+    graph = tf_graph_pb2.GraphDef()
+    graph.ParseFromString(open(frozen_graph.files["pb"], "rb").read())
+    # NodeDef field 15 (varint 1) is unknown today; a future TensorFlow may write it.
+    first = graph.node[0].SerializeToString() + b"\x78\x01"
+    del graph.node[0]
     path = tmp_path / "future.pb"
-    path.write_bytes(open(frozen_graph.files["pb"], "rb").read() + b"\x78\x01")
+    path.write_bytes(b"\x0a" + bytes([len(first)]) + first + graph.SerializeToString())
     detection = detect(str(path))
     assert (_format(detection), detection.encoding) == ("FROZEN_GRAPH", "binary")

@@ -463,3 +463,24 @@ def test_inputs_matched_only_by_position_are_settled_by_values(tmp_path):
     assert report.status == S.PASSED
     mapping = {m.source_name: (m.tflite_index, m.method) for m in report.input_mapping}
     assert mapping == {"a": (keys["first"], "numeric"), "b": (keys["second"], "numeric")}
+
+
+def test_nan_agrees_with_nan_and_nowhere_else(tmp_path):
+    tf = tensorflow()
+
+    def frozen(name, body):
+        graph = tf.Graph()
+        with graph.as_default():
+            x = tf.compat.v1.placeholder(tf.float32, [1, 8], name="x")
+            tf.identity(body(x), name="y")
+        path = tmp_path / f"{name}.pb"
+        path.write_bytes(graph.as_graph_def().SerializeToString())
+        return str(path)
+
+    log = frozen("log", tf.math.log)  # NaN for the negative inputs
+    report = verify(log, _convert(log, tmp_path / "log.tflite"), input_range=(-1.0, 1.0))
+    assert report.status == S.PASSED and report.outputs[0].nonfinite_mismatches == 0
+
+    log_abs = frozen("log_abs", lambda x: tf.math.log(tf.abs(x)))
+    with pytest.raises(VerificationMismatch, match="NaN/inf value"):
+        verify(log, _convert(log_abs, tmp_path / "log_abs.tflite"), input_range=(-1.0, 1.0))

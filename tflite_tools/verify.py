@@ -510,6 +510,8 @@ def _better_match(sources, s, tensor, source_out, tflite_out, quantization, atol
 
 
 def _failure(c) -> str:
+    if c.nonfinite_mismatches:
+        return f"output {c.source_name} has {c.nonfinite_mismatches} NaN/inf value(s) where the other side differs"
     if c.criterion == "allclose":
         return (f"output {c.source_name} differs by up to {c.max_abs_error:.3g} "
                 f"(atol {c.atol:g}, rtol {c.rtol:g})")
@@ -553,26 +555,26 @@ def _compare(src, tensor, expected, actual, quantization, atol, rtol) -> verific
 
 def _errors(c, expected, actual, atol):
     """Max/mean absolute error, max relative error (|tf| floored at atol so
-    values near zero do not blow it up) and SNR in dB."""
-    e, a = np.asarray(expected, np.float64), np.asarray(actual, np.float64)
-    diff = np.abs(a - e)
-    finite = np.isfinite(diff)
-    if not finite.all():
-        # NaN or inf where the other side has a number is an infinite error;
-        # NaN on both sides is agreement.
-        both_nan = np.isnan(e) & np.isnan(a)
-        diff = np.where(both_nan, 0.0, np.where(finite, diff, np.inf))
+    values near zero do not blow it up) and SNR in dB, over the elements
+    where both sides are finite or equal; the others are counted in
+    `nonfinite_mismatches` (and make the SNR -SNR_CAP_DB)."""
+    e, a = np.asarray(expected, np.float64).ravel(), np.asarray(actual, np.float64).ravel()
+    with np.errstate(invalid="ignore"):
+        same = (e == a) | (np.isnan(e) & np.isnan(a))  # equal infinities, NaN on both sides
+        diff = np.where(same, 0.0, np.abs(a - e))
+    comparable = np.isfinite(diff)
+    c.nonfinite_mismatches = int(diff.size - comparable.sum())
+    diff, e = diff[comparable], np.where(np.isfinite(e[comparable]), e[comparable], 0.0)
     c.max_abs_error = float(diff.max()) if diff.size else 0.0
     c.mean_abs_error = float(diff.mean()) if diff.size else 0.0
     c.max_rel_error = float((diff / np.maximum(np.abs(e), max(atol, 1e-12))).max()) if diff.size else 0.0
-    signal = float(np.sum(np.square(np.nan_to_num(e))))
-    noise = float(np.sum(np.square(diff)))
-    if noise == 0.0:
-        c.snr_db = SNR_CAP_DB
-    elif signal == 0.0 or not math.isfinite(noise):
+    signal, noise = float(np.sum(np.square(e))), float(np.sum(np.square(diff)))
+    if c.nonfinite_mismatches or (signal == 0.0 and noise > 0.0):
         c.snr_db = -SNR_CAP_DB
+    elif noise == 0.0:
+        c.snr_db = SNR_CAP_DB
     else:
-        c.snr_db = min(SNR_CAP_DB, 10.0 * math.log10(signal / noise))
+        c.snr_db = max(-SNR_CAP_DB, min(SNR_CAP_DB, 10.0 * math.log10(signal / noise)))
 
 
 def _agreement(expected, actual) -> float:
@@ -676,8 +678,9 @@ def format_text(report: verification_pb2.VerificationReport) -> str:
                          f"({_criterion(c)})")
             if c.criterion != "shape":
                 agreement = f"  argmax agreement {c.agreement:.0%}" if c.criterion == "snr+argmax" else ""
+                nonfinite = f"  NaN/inf mismatches {c.nonfinite_mismatches}" if c.nonfinite_mismatches else ""
                 lines.append(f"    max abs {c.max_abs_error:.3g}  max rel {c.max_rel_error:.3g}  "
-                             f"mean abs {c.mean_abs_error:.3g}  SNR {c.snr_db:.1f} dB{agreement}")
+                             f"mean abs {c.mean_abs_error:.3g}  SNR {c.snr_db:.1f} dB{agreement}{nonfinite}")
     if report.checks:
         lines.append("structural checks:")
         lines.extend(f"  {check}" for check in report.checks)

@@ -353,12 +353,16 @@ def _detect_directory(path: str, detection) -> None:
     if any(name in names for name in SAVED_MODEL_FILES):
         _detect_saved_model(path, detection)
         return
+    models = sorted(os.path.join(path, n) for n in names
+                    if n.endswith(_MODEL_EXTENSIONS) and os.path.isfile(os.path.join(path, n)))
     prefix = _latest_prefix(path, detection)
     if prefix:
         _checkpoint_from_prefix(prefix, detection)
+        others = [_base(m) for m in models if m != detection.graph_path and not m.endswith(".meta")]
+        if others:
+            detection.evidence.append(f"{_base(path)}: also holds {', '.join(others)} (pass one as MODEL "
+                                      "to inspect it instead)")
         return
-    models = sorted(os.path.join(path, n) for n in names
-                    if n.endswith(_MODEL_EXTENSIONS) and os.path.isfile(os.path.join(path, n)))
     if not models:
         raise InputError(
             f"directory '{path}' holds no TensorFlow model (no saved_model.pb, checkpoint, "

@@ -335,6 +335,22 @@ def test_flops_failure_is_reported_and_timings_stand(monkeypatch):
     assert "count=2 " in out
 
 
+@pytest.mark.parametrize("case, expected", [
+    ("08_no_inputs_iterator", "Average inference timings in us: "),  # iterator handles not fetched
+    ("14_device_placement", "Average inference timings in us: "),  # devices cleared
+    ("15_invalid_input", "TensorFlow cannot load the graph: Node 'output': Unknown input node "
+                         "'missing_node'"),
+    ("16_no_outputs", "the graph has no outputs that can be fetched; give --output_layer"),
+    ("05_unknown_shapes", "give the size to benchmark with --input_layer_shape"),
+    ("02_unfrozen_variables", "has variables but no checkpoint beside it"),
+])
+def test_golden_graphs_run_or_fail_clearly(case, expected, monkeypatch):
+    monkeypatch.chdir(os.path.join(GOLDENS, case))
+    code, out, err = cli("graph.pb", "--max_num_runs=2")
+    assert expected in (out if code == 0 else err), err
+    assert code in (0, 2) and "Traceback" not in err
+
+
 def test_summarize_hint_line_runs_as_is(monkeypatch):
     case = os.path.join(GOLDENS, "01_small_cnn_frozen")
     hint = open(os.path.join(case, "summarize_graph.txt")).read().splitlines()[-1]
@@ -524,6 +540,7 @@ def test_bad_tflite_flags_exit_2(tflite_model, argv, message):
     (["--num_runs=5"], "--num_runs is a TFLite benchmark_model flag"),
     (["--input_layer_type=float,int32"], "--input_layer_type has 2 items"),
     (["--input_layer_type=floot"], "'floot' is not a TensorFlow type"),
+    (["--input_layer_type=quint8"], "has type quint8, which cannot be fed"),
     (["--input_layer_values=1:2"], "--input_layer_values has 2 entries"),
 ])
 def test_bad_tf_flags_exit_2(frozen_graph, argv, message):

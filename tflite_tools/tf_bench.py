@@ -118,6 +118,10 @@ def _freeze_on_the_way(model, flags: TfFlags):
     from tflite_tools.proto import summary_pb2, tf_graph_pb2  # noqa: PLC0415
 
     sources = freeze.model_sources(model.path)
+    if not sources.checkpoint:
+        raise InputError(f"{model.path} has variables but no checkpoint beside it, so they have no "
+                         "values; give the directory holding the graph and its checkpoint, or a "
+                         "graph frozen with 'tflite-tools freeze'")
     outputs = [_node_name(n) for n in common.split_names(flags.output_layer)] or None
     frozen = freeze.freeze_to_graph_def(sources.graph or None, sources.checkpoint or None, outputs,
                                         input_meta_graph=sources.meta_graph or None)
@@ -150,13 +154,20 @@ class GraphSession:
 
     kind = "graph"
 
-    def __init__(self, tf, graph_def, input_names: list, output_names: list, num_threads: int):
+    def __init__(self, tf, graph_def, input_names: list, output_names: list, num_threads: int,
+                 *, fetchable_only: bool = False):
         from tflite_tools.tf_runner import SourceTensor  # noqa: PLC0415
 
+        for node in graph_def.node:
+            node.device = ""  # as freeze_graph's --clear_devices: run wherever this machine can
         self.graph_def = graph_def
         graph = tf.Graph()
-        with graph.as_default():
-            tf.compat.v1.import_graph_def(graph_def, name="")
+        try:
+            with graph.as_default():
+                tf.compat.v1.import_graph_def(graph_def, name="")
+        except (ValueError, tf.errors.OpError) as exc:
+            raise InputError(f"TensorFlow cannot load the graph: {_first_line(exc)}; check it "
+                             "with 'tflite-tools summarize'") from None
         config = tf.compat.v1.ConfigProto()
         if num_threads > 0:
             # As the current C++ tool: intra- and inter-op pools both get num_threads.
@@ -167,9 +178,18 @@ class GraphSession:
         def tensor(name):
             t = graph.get_tensor_by_name(_tensor_name(name))
             shape = None if t.shape.rank is None else tuple(t.shape.as_list())
-            return SourceTensor(_strip(name), np.dtype(t.dtype.base_dtype.as_numpy_dtype), shape, t.name)
+            try:
+                dtype = np.dtype(t.dtype.base_dtype.as_numpy_dtype)
+            except (KeyError, TypeError):  # resource, variant: fetchable, not feedable
+                dtype = np.dtype(object)
+            return SourceTensor(_strip(name), dtype, shape, t.name)
 
         self.inputs = [tensor(n) for n in input_names]
+        if fetchable_only:  # default outputs: dataset/iterator handles cannot be fetched
+            output_names = [n for n in output_names if graph.get_tensor_by_name(
+                _tensor_name(n)).dtype.base_dtype not in (tf.resource, tf.variant)]
+        if not output_names:
+            raise UsageError("the graph has no outputs that can be fetched; give --output_layer")
         self.outputs = [tensor(n) for n in output_names]
         self._options = tf.compat.v1.RunOptions(trace_level=tf.compat.v1.RunOptions.FULL_TRACE)
         self._run_metadata = tf.compat.v1.RunMetadata
@@ -213,12 +233,12 @@ def _open(tf, model, flags: TfFlags):
         nodes = [n.name for n in graph_def.node]
         _check_names(input_names, nodes, "input layer", "--input_layer")
         _check_names(output_names, nodes, "output layer", "--output_layer")
+        defaults = not output_names
         output_names = output_names or _graph_outputs(graph_def)
-        if not output_names:
-            raise UsageError(f"{model.path} has no unconsumed nodes to fetch; give --output_layer")
         input_names = input_names or [n.name for n in graph_def.node if n.op == "Placeholder"]
         tf_graph_def = tf.compat.v1.GraphDef.FromString(graph_def.SerializeToString())
-        runner = GraphSession(tf, tf_graph_def, input_names, output_names, flags.num_threads)
+        runner = GraphSession(tf, tf_graph_def, input_names, output_names, flags.num_threads,
+                              fetchable_only=defaults)
         return runner, [t.name for t in runner.outputs]
     _set_eager_threads(tf, flags.num_threads)
     runner = tf_runner.make_runner(model)
@@ -254,13 +274,17 @@ def _resolve_inputs(runner, flags: TfFlags) -> list[_Layer]:
     layers = []
     for i, name in enumerate(names):
         tensor = known[name]
-        dtype = tensor.dtype.name
+        # numpy holds TF strings as objects
+        dtype = "string" if tensor.dtype == object else tensor.dtype.name
         if types:
             try:
                 dtype = dtypes.python_name(dtypes.base_enum(dtypes.enum_from_name(types[i])))
             except KeyError:
                 raise UsageError(f"--input_layer_type '{types[i]}' is not a TensorFlow type; use "
                                  "float, int32, uint8, int64, bool, ...") from None
+        if dtype != "string" and not _numpy_type(dtype):
+            raise UsageError(f"input layer '{name}' has type {dtype}, which cannot be fed from Python "
+                             "here; use float, int32, uint8, int64, bool or string")
         shape = list(tensor.shape) if tensor.shape is not None else None
         if shapes:
             shape = shapes[i]
@@ -275,6 +299,14 @@ def _resolve_inputs(runner, flags: TfFlags) -> list[_Layer]:
         raise UsageError(f"input layer(s) {', '.join(missing)} are not fed; list every input in "
                          "--input_layer")
     return layers
+
+
+def _numpy_type(name: str) -> bool:
+    try:
+        np.dtype(name)
+    except TypeError:
+        return False
+    return True
 
 
 def make_inputs(layers: list[_Layer], values: str) -> dict[str, np.ndarray]:
@@ -517,6 +549,10 @@ def _tracer(tf, model, runner, values, flags: TfFlags, notes: list):
 
 
 def _first_line(exc) -> str:
-    lines = [line for line in exc.message.splitlines() if line.strip()]
-    # Session errors open with "Graph execution error:"; the cause follows.
-    return lines[1].strip() if len(lines) > 1 and lines[0].endswith(":") else (lines or [""])[0]
+    """The line of a TensorFlow error that says what went wrong (session errors
+    open with "Graph execution error:" and a Python traceback of the node)."""
+    message = getattr(exc, "message", None) or str(exc)
+    noise = ("Graph execution error:", "Detected at node", "File \"", "Node:", "Traceback")
+    lines = [line.strip() for line in message.splitlines() if line.strip()]
+    useful = [line for line in lines if not line.startswith(noise) and not line.startswith("[")]
+    return (useful or lines or [type(exc).__name__])[0]

@@ -441,9 +441,14 @@ def _map_outputs(sources, tflite, source_out, tflite_out, signature) -> list:
 
 
 def _error(a, b) -> float:
-    if np.issubdtype(np.asarray(b).dtype, np.number) and np.issubdtype(np.asarray(a).dtype, np.number):
-        return float(np.mean(np.abs(np.asarray(a, np.float64) - np.asarray(b, np.float64))))
-    return float(np.mean(np.asarray(a) != np.asarray(b)))
+    """Mean absolute difference, finite even with NaN/inf (a NaN/inf where
+    the other side differs costs 1e100, so it never beats a real match)."""
+    if not (np.issubdtype(np.asarray(b).dtype, np.number) and np.issubdtype(np.asarray(a).dtype, np.number)):
+        return float(np.mean(np.asarray(a) != np.asarray(b)))
+    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
+    with np.errstate(invalid="ignore"):
+        diff = np.where((a == b) | (np.isnan(a) & np.isnan(b)), 0.0, np.abs(a - b))
+    return float(np.mean(np.where(np.isfinite(diff), diff, 1e100)))
 
 
 def _assign(cost) -> list:

@@ -276,3 +276,26 @@ def test_tool_timeout_kills_the_tool(built_tools, tflite_model):
     with pytest.raises(ToolFailedError, match="timed out after 2 s"):
         benchmark_model.benchmark(tools, "tflite", tflite_model.path,
                                   {"num_runs": 5, "run_delay": 10})
+
+
+# --- convert --engine native: freeze_graph + summarize_graph + Python converter ----
+
+def test_classic_convert_freezes_and_summarizes_natively(tools, checkpoint_graph, tmp_path):
+    from tflite_tools.convert import convert as python_convert
+    from tflite_tools.native.classic_convert import convert as classic_convert
+
+    out = tmp_path / "out" / "native.tflite"
+    native = classic_convert(tools, checkpoint_graph.files["meta"], str(out))
+    python = python_convert(checkpoint_graph.files["meta"], str(tmp_path / "python.tflite"))
+    assert native.options.engine == "native" and out.is_file()
+    assert native.steps[0].startswith("freeze_graph (native): 4 variables frozen")
+    assert native.steps[1] == "summarize_graph (native): inputs input, outputs output"
+    assert [(t.name, list(t.shape)) for t in native.inputs] == [(t.name, list(t.shape)) for t in python.inputs]
+    assert [o.op for o in native.ops] == [o.op for o in python.ops]
+
+
+def test_classic_convert_takes_graphs_only(tools, saved_model_tf2, tmp_path):
+    from tflite_tools.native.classic_convert import convert as classic_convert
+
+    with pytest.raises(UsageError, match="use --engine python"):
+        classic_convert(tools, saved_model_tf2.path, str(tmp_path / "m.tflite"))

@@ -1,14 +1,20 @@
 // Stand-in for tensorflow/tools/graph_transforms/summarize_graph_main.cc.
 //
 // Same flags (--in_graph=PATH, --print_structure[=true|false]), same stdout
-// and the same exit code (255 on any failure) as TensorFlow's tool, but the
-// summary is the real tool's output stored beside the graph:
+// and the same exit code (255 on any failure) as TensorFlow's tool. The
+// summary is the real tool's output stored beside the graph, when there is
+// one:
 //   <dir>/summarize_graph.txt                  (or .print_structure.txt)
 //   <dir>/summarize_graph.error.txt            (the logged error: exit 255)
-// The benchmark hint echoes --in_graph as typed, like the real tool.
+// The benchmark hint echoes --in_graph as typed, like the real tool. For
+// other graphs it runs tflite-tools' Python engine (`python -m tflite_tools
+// summarize`, which prints summarize_graph's text byte for byte).
 #ifdef TFLITE_TOOLS_BREAK_BUILD
 #error "summarize_graph stand-in: build broken on purpose (TFLITE_TOOLS_BREAK_BUILD)"
 #endif
+
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <fstream>
 #include <iostream>
@@ -29,6 +35,21 @@ bool ReadFile(const std::string& path, std::string* out) {
   buffer << in.rdbuf();
   *out = buffer.str();
   return true;
+}
+
+int RunPythonEngine(const std::string& in_graph, bool print_structure) {
+  const std::string flag = "--in_graph=" + in_graph;
+  std::cout.flush();
+  const pid_t child = fork();
+  if (child == 0) {
+    const char* python_argv[] = {"python", "-m", "tflite_tools", "summarize", flag.c_str(),
+                                 print_structure ? "--print_structure" : nullptr, nullptr};
+    execvp("python", const_cast<char* const*>(python_argv));
+    _exit(127);
+  }
+  int status = 0;
+  waitpid(child, &status, 0);
+  return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
 int Fail(const std::string& message) {
@@ -63,9 +84,7 @@ int main(int argc, char** argv) {
   const std::string dir = slash == std::string::npos ? "." : in_graph.substr(0, slash);
   std::string stored;
   const std::string name = print_structure ? "summarize_graph.print_structure.txt" : "summarize_graph.txt";
-  if (!ReadFile(dir + "/" + name, &stored)) {
-    return Fail("stand-in summarize_graph has no stored output " + dir + "/" + name);
-  }
+  if (!ReadFile(dir + "/" + name, &stored)) return RunPythonEngine(in_graph, print_structure);
   // The stored run typed --in_graph=graph.pb (or graph.pbtxt) in its directory.
   for (const std::string typed : {"--graph=graph.pb ", "--graph=graph.pbtxt "}) {
     const size_t at = stored.find(typed);

@@ -397,3 +397,47 @@ def test_tflite_signatures(saved_model_tf2, tmp_path):
     assert [(t.name, t.dtype, tuple(t.shape)) for t in signature.inputs] == [("x", "float32", (-1, 4))]
     assert [(t.name, t.dtype, tuple(t.shape)) for t in signature.outputs] == [("y", "float32", (-1, 3))]
     assert "Signature 'serving_default'" in format_text(summary)
+
+
+def test_notes_for_inputs_needing_shapes():
+    summary = inspect(os.path.join(_GOLDENS, "05_unknown_shapes"))
+    notes = "\n".join(summary.notes)
+    assert "input 'anything' has an unknown rank" in notes
+    assert "input 'images'" not in notes  # only its batch dimension is unknown: the command fixes it
+
+
+def test_object_detection_graph_gets_its_recipe(tmp_path):
+    from tflite_tools._tf import tensorflow
+
+    tf = tensorflow()
+    graph = tf.Graph()
+    with graph.as_default():
+        image = tf.compat.v1.placeholder(tf.uint8, [None, None, None, 3], name="image_tensor")
+        pooled = tf.reduce_mean(tf.cast(image, tf.float32), axis=[1, 2])
+        for name in ("detection_boxes", "detection_scores", "detection_classes", "num_detections"):
+            tf.identity(pooled, name=name)
+    path = tmp_path / "frozen_inference_graph.pb"
+    path.write_bytes(graph.as_graph_def().SerializeToString())
+    summary = inspect(str(path))
+    assert any("export_tflite_ssd_graph.py" in note and "--allow_custom_ops" in note for note in summary.notes)
+    assert any("input 'image_tensor' has unknown dimensions" in note for note in summary.notes)
+
+
+def test_keras_custom_and_lambda_layers_are_named(tmp_path):
+    from tflite_tools._tf import tensorflow
+
+    tensorflow()
+    import keras
+
+    @keras.saving.register_keras_serializable(package="Inspect")
+    class Scale(keras.layers.Layer):
+        def call(self, x):
+            return x * 2.0
+
+    inputs = keras.Input((3,), name="x")
+    outputs = keras.layers.Lambda(lambda t: t + 1.0, name="plus_one")(Scale(name="scale")(inputs))
+    path = tmp_path / "custom.keras"
+    keras.Model(inputs, outputs).save(str(path))
+    notes = "\n".join(inspect(str(path)).notes)
+    assert "custom layer classes Scale" in notes
+    assert "Lambda layers (plus_one)" in notes and "--unsafe_deserialization" in notes

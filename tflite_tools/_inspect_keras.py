@@ -44,11 +44,27 @@ def describe(config: dict, weights_path: str, is_zip: bool, summary: summary_pb2
     summary.op_counts.extend(common_pb2.OpCount(op=op, count=n)
                              for op, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
     summary.notes.append("op counts of a Keras model count its layer classes.")
+    _note_code_layers(layers, summary)
     try:
         summary.variables.extend(_weights(weights_path, is_zip))
     except (OSError, KeyError, zipfile.BadZipFile) as exc:
         summary.notes.append(f"the weights could not be read ({exc}); variables are not listed.")
     summary.variable_parameters = sum(math.prod(spec.shape) for spec in summary.variables)
+
+
+def _note_code_layers(layers: list, summary) -> None:
+    """Lambda and custom layers need code to load: say so before converting."""
+    lambdas = [_name(layer) for layer in layers if layer.get("class_name") == "Lambda"]
+    if lambdas:
+        summary.notes.append(f"Lambda layers ({', '.join(lambdas[:5])}) hold Python code: loading them "
+                             "needs --unsafe_deserialization (only for files you trust).")
+    # Keras 3 records each layer's module; a custom one is not in `keras.*` or has a registered name.
+    custom = sorted({layer.get("class_name", "") for layer in layers
+                     if layer.get("registered_name") and "module" in layer
+                     and not str(layer.get("module") or "").startswith("keras")})
+    if custom:
+        summary.notes.append(f"custom layer classes {', '.join(custom)}: converting needs their code "
+                             "importable (registered with keras.saving.register_keras_serializable).")
 
 
 def _name(layer: dict) -> str:

@@ -57,10 +57,23 @@ def inspect(path: str, check: bool = False) -> summary_pb2.ModelSummary:
                                 model.format == summary_pb2.KERAS_V3, summary)
     else:
         _inspect_tflite.describe(model.tflite_bytes, summary)
+    _note_unknown_dims(summary)
     if check:
         _check(path, summary)
     summary.convert_command = _convert_command(path, summary)
     return summary
+
+
+def _note_unknown_dims(summary) -> None:
+    """Say which inputs the converter needs concrete shapes for."""
+    for spec in summary.inputs:
+        if spec.unknown_rank:
+            summary.notes.append(f"input '{spec.name}' has an unknown rank: give its full shape with "
+                                 "--input_shapes when converting.")
+        elif any(d < 0 for d in spec.shape[1:]):
+            summary.notes.append(f"input '{spec.name}' has unknown dimensions besides the batch "
+                                 f"({_shape(spec)}): fix them with --input_shapes (e.g. "
+                                 f"{','.join(str(d) if d >= 0 else '1' for d in spec.shape)} with your sizes).")
 
 
 def _check(path: str, summary) -> None:
@@ -111,6 +124,13 @@ def _describe_graph(graph: _inspect_graph.GraphIndex, summary) -> None:
         shown = ", ".join(f"{name} <- {source}" for name, source in invalid[:3])
         summary.notes.append(f"{len(invalid)} node input(s) name nodes that are not in the graph ({shown}"
                              f"{', ...' if len(invalid) > 3 else ''}): TensorFlow will refuse to load it.")
+    if {"detection_boxes", "detection_scores", "num_detections"} <= {spec.name for spec in outputs}:
+        summary.notes.append(
+            "this is an Object Detection API inference graph: it does not convert as is; export it with "
+            "models/research/object_detection/export_tflite_ssd_graph.py, then convert that graph with "
+            "--input_arrays=normalized_input_image_tensor --output_arrays=TFLite_Detection_PostProcess,"
+            "TFLite_Detection_PostProcess:1,TFLite_Detection_PostProcess:2,TFLite_Detection_PostProcess:3 "
+            "--allow_custom_ops.")
     if not summary.inputs:
         summary.input_candidates.extend(_inspect_graph.input_candidates(graph))
         if summary.input_candidates:

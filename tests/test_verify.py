@@ -323,6 +323,13 @@ def test_input_data_npz_and_integer_outputs(multi_io_graph, tmp_path):
     assert total.criterion == "exact" and total.passed
 
 
+def test_input_data_with_a_leading_sample_axis_is_several_samples(frozen_graph, tflite_model, tmp_path):
+    calibration = _cnn_samples(str(tmp_path))  # convert's --representative_data layout: [16, 1, 8, 8, 3]
+    code, report, err = _json(frozen_graph.path, tflite_model.path, "--input_data", calibration)
+    assert code == 0, err
+    assert report["num_samples"] == 16 and report["status"] == "PASSED"
+
+
 def test_integer_inputs_take_integers_from_the_range(multi_io_graph, tmp_path):
     tflite_path = _convert(multi_io_graph.path, tmp_path / "multi_io.tflite")
     report = verify(multi_io_graph.path, tflite_path, input_range=(5, 7), num_samples=2)

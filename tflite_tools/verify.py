@@ -87,7 +87,8 @@ def verify(source: Union[str, LoadedModel], tflite_path: str, *, input_data: Opt
     Args:
       source: the TensorFlow model (a path any loader recognises, or a LoadedModel).
       tflite_path: the .tflite to check.
-      input_data: an .npz keyed by source input name; default random inputs.
+      input_data: an .npz keyed by source input name (a leading axis on
+        every array: that many samples); default random inputs.
       input_range: (low, high) of the random inputs (integers for integer inputs).
       seed, num_samples: random inputs: the seed and how many batches to run.
       atol, rtol: float tolerances; given for a quantized model, they replace
@@ -154,7 +155,7 @@ def verify_conversion(source: Union[str, LoadedModel], tflite_path: str, *,
                                   index=i) for i, t in enumerate(runner.inputs))
         if not tflite.runnable or tflite.custom_ops:
             return _structural_report(report, runner, tflite, inputs, signature)
-        samples = _load_samples(input_data, runner.inputs) if input_data else \
+        samples = _load_samples(input_data, runner.inputs, shapes) if input_data else \
             _random_samples(runner.inputs, shapes, low, high, seed, num_samples)
         report.input_data = input_data or f"random(seed={seed}, range=[{low:g},{high:g}])"
         report.num_samples = len(samples)
@@ -351,7 +352,10 @@ def _random_samples(sources, shapes, low, high, seed, num_samples) -> list:
     return samples
 
 
-def _load_samples(path, sources) -> list:
+def _load_samples(path, sources, shapes) -> list:
+    """The .npz's arrays as one sample, or as N samples when every array has
+    one more (leading) axis than its input: the layout of convert's
+    --representative_data, so the same file serves both."""
     try:
         data = np.load(path, allow_pickle=False)
     except (OSError, ValueError) as exc:
@@ -364,7 +368,15 @@ def _load_samples(path, sources) -> list:
     if missing:
         raise UsageError(f"{path} has no array for input(s) {', '.join(missing)} (it has "
                          f"{', '.join(data.files) or 'none'}); key the .npz by input name.")
-    return [{s.name: np.asarray(data[keys[s.name]]).astype(s.dtype, copy=False) for s in sources}]
+    arrays = {s.name: np.asarray(data[keys[s.name]]).astype(s.dtype, copy=False) for s in sources}
+    stacked = all(arrays[s.name].ndim == len(shapes[s.name]) + 1 for s in sources)
+    if not stacked:
+        return [arrays]
+    counts = {len(array) for array in arrays.values()}
+    if len(counts) != 1 or 0 in counts:
+        raise UsageError(f"{path} holds {', '.join(f'{n} {len(a)}' for n, a in arrays.items())} samples; "
+                         "give every input the same number (the leading axis).")
+    return [{name: array[i] for name, array in arrays.items()} for i in range(counts.pop())]
 
 
 # --- running -----------------------------------------------------------------------------------------

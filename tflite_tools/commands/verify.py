@@ -21,7 +21,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input_range", default="0,1", metavar="LOW,HIGH",
                         help="range of the random inputs; integers for integer inputs (default 0,1)")
     parser.add_argument("--input_data", default=None, metavar="FILE.npz",
-                        help="feed these arrays instead, keyed by source input name")
+                        help="feed these arrays instead, keyed by source input name; arrays with one "
+                             "more leading axis (convert's --representative_data) are that many samples")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random inputs (default 0)")
     parser.add_argument("--num_samples", type=int, default=1,
                         help="random batches to run and compare (default 1)")

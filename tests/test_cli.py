@@ -73,3 +73,12 @@ def test_pbtxt_round_trips():
     summary = summary_pb2.GraphSummary(in_graph="g.pb", const_parameters=3)
     parsed = text_format.Parse(render.render(summary, "pbtxt"), summary_pb2.GraphSummary())
     assert parsed == summary
+
+
+def test_public_api_names_stay_functions_after_their_modules_load():
+    script = ("import tflite_tools, tflite_tools.summarize, tflite_tools.inspect; "
+              "import tflite_tools.freeze; "
+              "assert callable(tflite_tools.summarize) and tflite_tools.summarize.__name__ == 'summarize'; "
+              "assert tflite_tools.inspect.__module__ == 'tflite_tools.inspect'; "
+              "assert callable(tflite_tools.freeze)")
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=REPO)

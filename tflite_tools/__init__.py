@@ -12,6 +12,8 @@ that `import tflite_tools` stays cheap and never loads TensorFlow:
 from __future__ import annotations
 
 import importlib
+import sys
+import types
 
 from tflite_tools.errors import (
     ConversionError,
@@ -50,3 +52,21 @@ def __getattr__(name):
     value = getattr(importlib.import_module(module), attribute)
     globals()[name] = value
     return value
+
+
+class _Package(types.ModuleType):
+    """Keeps `tflite_tools.convert` etc. the functions, not their modules.
+
+    Importing the submodule `tflite_tools.convert` makes Python bind the
+    module as an attribute of the package, which would shadow the public
+    function of the same name; this refuses that binding. Code that needs a
+    module imports from it: `from tflite_tools.convert import convert`.
+    """
+
+    def __setattr__(self, name, value):
+        if name in _LAZY and isinstance(value, types.ModuleType):
+            return
+        super().__setattr__(name, value)
+
+
+sys.modules[__name__].__class__ = _Package

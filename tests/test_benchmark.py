@@ -223,6 +223,23 @@ def test_tflite_text_parses_back_with_the_log_parser(tflite_model):
     assert list(parsed.delegates) == list(ours.delegates) == ["XNNPACK"]
 
 
+def test_json_and_pbtxt_fields(tflite_model):
+    from google.protobuf import text_format
+
+    run = cli_json(tflite_model.path, *FAST_TFLITE)["runs"][0]
+    for field in ("runtime", "model_path", "model_size_bytes", "parameters", "init_us",
+                  "first_inference_us", "warmup_avg_us", "inference_avg_us", "warmup", "inference",
+                  "memory", "num_threads", "engine", "input_layers", "output_layers", "input_shapes",
+                  "input_types"):
+        assert field in run, field
+    # int64 fields are JSON numbers, not protobuf's strings
+    assert isinstance(run["init_us"], int) and isinstance(run["inference"]["p99"], int)
+    assert set(run["memory"]) >= {"init_mb", "overall_mb", "peak_mb"}
+    code, out, _ = cli(tflite_model.path, *FAST_TFLITE, "--format=pbtxt")
+    parsed = text_format.Parse(out, benchmark_pb2.BenchmarkResult())
+    assert code == 0 and parsed.runs[0].inference.count == 5
+
+
 def test_op_profiling_is_refused_not_faked(tflite_model):
     code, out, err = cli(tflite_model.path, *FAST_TFLITE, "--enable_op_profiling=true")
     assert code == 2 and out == ""

@@ -20,7 +20,7 @@ from tflite_tools.errors import UsageError
 from tflite_tools.proto import benchmark_pb2
 
 # progress(phase, runs_done, elapsed_seconds): called after every run, outside
-# the timed region; phase is "warmup" or "inference".
+# the timed region; phase is "warmup", "inference" or (TF) "with stats".
 Progress = Callable[[str, int, float], None]
 
 

@@ -282,6 +282,7 @@ def test_queue_fed_graph_gives_dequeue_candidates(queue_graph):
 
 
 @pytest.fixture(scope="module")
+@pytest.mark.filterwarnings("ignore")
 def keras_exports(tmp_path_factory):
     """A Keras 3 model exported as a SavedModel, and a tf_keras (Keras 2) Sequential .h5."""
     from tflite_tools._tf import tensorflow
@@ -441,3 +442,48 @@ def test_keras_custom_and_lambda_layers_are_named(tmp_path):
     notes = "\n".join(inspect(str(path)).notes)
     assert "custom layer classes Scale" in notes
     assert "Lambda layers (plus_one)" in notes and "--unsafe_deserialization" in notes
+
+
+def _keras_cnn(layers_module, functional_input):
+    """A small functional CNN using every layer kind the config shape rules cover."""
+    L = layers_module
+    image = functional_input((12, 12, 3), name="image")
+    a = L.Conv2D(4, 3, strides=2, padding="same", name="conv_same")(image)
+    b = L.Conv2D(4, (3, 3), padding="same", name="conv_b")(image)
+    b = L.MaxPooling2D(2, name="pool")(b)
+    b = L.DepthwiseConv2D(3, padding="same", depth_multiplier=2, name="depthwise")(b)
+    b = L.Conv2D(4, 1, name="project")(b)
+    merged = L.Concatenate(name="concat")([L.Add(name="add")([a, b]), a])
+    c = L.Conv2D(2, 3, padding="valid", dilation_rate=2, name="conv_valid")(image)
+    c = L.AveragePooling2D(3, strides=2, padding="valid", name="avg")(c)
+    pooled = L.Concatenate(name="concat_pooled")([L.GlobalAveragePooling2D(name="gap")(merged),
+                                                  L.GlobalMaxPooling2D(name="gmp")(c)])
+    reshaped = L.Reshape((2, -1), name="reshape")(pooled)
+    flat = L.Flatten(name="flatten")(reshaped)
+    return image, L.Dense(5, activation="softmax", name="probs")(flat)
+
+
+@pytest.mark.filterwarnings("ignore")  # Keras' own deprecation warnings while saving
+@pytest.mark.parametrize("flavour", ["keras3", "tf_keras"])
+def test_keras_shapes_from_config_match_keras(tmp_path, flavour):
+    """Every layer shape worked out from the config equals Keras' own (unknown allowed)."""
+    from tflite_tools import _inspect_keras
+    from tflite_tools._tf import tensorflow
+    from tflite_tools.loaders import load
+
+    tensorflow()
+    if flavour == "keras3":
+        import keras as k
+    else:
+        import tf_keras as k
+    image, probs = _keras_cnn(k.layers, k.Input)
+    model = k.Model(image, probs)
+    path = tmp_path / ("cnn.keras" if flavour == "keras3" else "cnn.h5")
+    model.save(str(path))
+    config = load(str(path)).keras_config
+    inferred, _ = _inspect_keras._layer_shapes(config["class_name"], config["config"]["layers"])
+    for layer in model.layers:
+        actual = layer.output.shape
+        actual = [-1 if d is None else d for d in (actual.as_list() if hasattr(actual, "as_list") else actual)]
+        assert inferred[layer.name] == actual, (layer.name, inferred[layer.name], actual)
+    assert _tensors(inspect(str(path)).outputs) == [("probs", "float32", (-1, 5))]

@@ -2,9 +2,10 @@
 alone (json + h5py; neither Keras nor TensorFlow is imported).
 
 Inputs come from the InputLayers, outputs from the model's output layers.
-Output shapes are worked out only for layers whose output shape follows
-from their config (Dense, Flatten, shape-preserving layers); other layers
-report an unknown shape. Variables are the datasets of the weights file
+Output shapes are worked out for layers whose output shape follows from
+their config and input shapes (Dense, convolutions and poolings with
+channels last, Flatten, Reshape, Concatenate, merges, shape-preserving
+layers); other layers report an unknown shape. Variables are the datasets of the weights file
 (`model_weights` in .h5, `model.weights.h5` inside a .keras zip).
 """
 
@@ -24,6 +25,13 @@ _SAME_SHAPE = frozenset({
     "AlphaDropout", "BatchNormalization", "LayerNormalization", "GroupNormalization",
     "UnitNormalization", "Normalization", "Rescaling", "ActivityRegularization", "Identity",
 })
+_MERGE = frozenset({"Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum"})
+_CONV = frozenset({"Conv1D", "Conv2D", "Conv3D", "DepthwiseConv1D", "DepthwiseConv2D", "SeparableConv1D",
+                   "SeparableConv2D"})
+_POOL = frozenset({"MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D", "AveragePooling2D",
+                   "AveragePooling3D"})
+_GLOBAL_POOL = frozenset({"GlobalAveragePooling1D", "GlobalAveragePooling2D", "GlobalAveragePooling3D",
+                          "GlobalMaxPooling1D", "GlobalMaxPooling2D", "GlobalMaxPooling3D"})
 
 
 def describe(config: dict, weights_path: str, is_zip: bool, summary: summary_pb2.ModelSummary) -> None:
@@ -103,50 +111,121 @@ def _dtype(layer_config: dict) -> str:
 
 
 def _layer_shapes(class_name: str, layers: list) -> tuple[dict, dict]:
-    """Layer name -> output shape (list, None for unknown) and dtype."""
+    """Layer name -> output shape (list, -1 for unknown dims, None when
+    unknown) and dtype, in config order (Keras writes layers topologically)."""
     shapes, dtypes, previous = {}, {}, None
     for layer in layers:
         name, cfg = _name(layer), layer.get("config", {})
         batch_shape = cfg.get("batch_shape") or cfg.get("batch_input_shape")
         if layer.get("class_name") == "InputLayer" or (previous is None and batch_shape):
-            in_shape = batch_shape
-        elif class_name == "Sequential":
-            in_shape = shapes.get(previous)
+            shape = _dims(batch_shape)
+            if layer.get("class_name") != "InputLayer":  # Keras 2 Sequential: the shape is the layer's input
+                shape = _output_shape(layer, [shape])
         else:
-            in_shape = _inbound_shape(layer, shapes)
-        shape = in_shape if layer.get("class_name") == "InputLayer" else _output_shape(layer, in_shape)
-        shapes[name] = [-1 if d is None else d for d in shape] if shape is not None else None
+            inbound = [shapes.get(previous)] if class_name == "Sequential" else _inbound_shapes(layer, shapes)
+            shape = _output_shape(layer, inbound)
+        shapes[name] = shape
         dtypes[name] = _dtype(cfg)
         previous = name
     return shapes, dtypes
 
 
-def _inbound_shape(layer: dict, shapes: dict):
+def _dims(shape):
+    return None if shape is None else [-1 if d is None else int(d) for d in shape]
+
+
+def _inbound_shapes(layer: dict, shapes: dict) -> list:
+    """Shapes of the tensors a functional-model layer is first called on."""
     nodes = layer.get("inbound_nodes") or []
     if not nodes:
-        return None
+        return []
     node = nodes[0]
-    if isinstance(node, dict):  # Keras 3: {"args": [{"config": {"shape": [...]}}]}
+    if isinstance(node, dict):  # Keras 3: {"args": [tensor or [tensors]], ...}, each with its shape
         args = node.get("args") or []
         first = args[0] if args else None
-        if isinstance(first, dict) and "shape" in first.get("config", {}):
-            return first["config"]["shape"]
-        return None
-    return shapes.get(node[0][0]) if node and node[0] else None  # Keras 2: [[["name", 0, 0, {}]]]
+        tensors = first if isinstance(first, list) else [first]
+        return [_dims(t["config"]["shape"]) if isinstance(t, dict) and "shape" in t.get("config", {}) else None
+                for t in tensors]
+    return [shapes.get(ref[0]) for ref in node]  # Keras 2: [["name", node, tensor, {}], ...]
 
 
-def _output_shape(layer: dict, in_shape):
-    if in_shape is None:
+def _output_shape(layer: dict, inbound: list):
+    """A layer's output shape from its config and its input shapes, or None."""
+    if not inbound or any(s is None for s in inbound):
         return None
-    kind, cfg = layer.get("class_name"), layer.get("config", {})
-    if kind == "Dense":
-        return list(in_shape[:-1]) + [cfg.get("units")]
+    kind, cfg, shape = layer.get("class_name"), layer.get("config", {}), inbound[0]
     if kind in _SAME_SHAPE:
-        return list(in_shape)
+        return list(shape)
+    if kind == "Dense":
+        return shape[:-1] + [cfg.get("units")]
+    if kind == "Embedding":
+        return shape + [cfg.get("output_dim")]
     if kind == "Flatten":
-        rest = in_shape[1:]
-        return [in_shape[0], math.prod(rest) if all(d not in (None, -1) for d in rest) else None]
+        rest = shape[1:]
+        return [shape[0], math.prod(rest) if all(d >= 0 for d in rest) else -1]
+    if kind == "Reshape":
+        return _reshape([shape[0]], shape[1:], list(cfg.get("target_shape", [])))
+    if kind == "Concatenate":
+        return _concatenate(inbound, cfg.get("axis", -1))
+    if kind in _MERGE:
+        return list(shape) if all(s == shape for s in inbound) else None
+    if cfg.get("data_format") not in (None, "channels_last"):
+        return None
+    if kind in _CONV:
+        channels = shape[-1] * cfg.get("depth_multiplier", 1) if kind.startswith("Depthwise") \
+            else cfg.get("filters")
+        spatial = _windows(shape, cfg.get("kernel_size"), cfg.get("strides"), cfg.get("padding"),
+                           cfg.get("dilation_rate", 1))
+        return None if spatial is None else [shape[0], *spatial, channels]
+    if kind in _POOL:
+        strides = cfg.get("strides") or cfg.get("pool_size")
+        spatial = _windows(shape, cfg.get("pool_size"), strides, cfg.get("padding"), 1)
+        return None if spatial is None else [shape[0], *spatial, shape[-1]]
+    if kind in _GLOBAL_POOL:
+        if cfg.get("keepdims"):
+            return [shape[0]] + [1] * (len(shape) - 2) + [shape[-1]]
+        return [shape[0], shape[-1]]
     return None
+
+
+def _per_dim(value, rank: int) -> list:
+    return list(value) if isinstance(value, (list, tuple)) else [value] * rank
+
+
+def _windows(shape, kernel, strides, padding, dilation):
+    """Spatial output sizes of a convolution or pooling window (channels last)."""
+    rank = len(shape) - 2
+    if rank < 1 or kernel is None or padding not in ("same", "valid", "causal"):
+        return None
+    sizes = []
+    for n, k, s, d in zip(shape[1:-1], _per_dim(kernel, rank), _per_dim(strides or 1, rank),
+                          _per_dim(dilation or 1, rank)):
+        if n < 0:
+            sizes.append(-1)
+        elif padding == "valid":
+            sizes.append((n - (k - 1) * d - 1) // s + 1)
+        else:  # same, and causal (left-padded to the same length)
+            sizes.append(-(-n // s))
+    return sizes
+
+
+def _reshape(batch, rest, target):
+    if target.count(-1) == 1 and all(d >= 0 for d in rest):
+        known = math.prod(d for d in target if d != -1)
+        if known:
+            target = [math.prod(rest) // known if d == -1 else d for d in target]
+    return batch + target
+
+
+def _concatenate(inbound, axis):
+    rank = len(inbound[0])
+    if any(len(s) != rank for s in inbound):
+        return None
+    axis = axis + rank if axis < 0 else axis
+    result = list(inbound[0])
+    sizes = [s[axis] for s in inbound]
+    result[axis] = -1 if any(d < 0 for d in sizes) else sum(sizes)
+    return result
 
 
 def _spec(name, dtype, shape, op, index) -> common_pb2.TensorSpec:

@@ -220,18 +220,22 @@ def _copy_tflite(job: _Job, path: str) -> bytes:
 
 def _graph_plan(job: _Job, path: str, detection, fmt: str):
     """Frozen GraphDef on disk (frozen/cut on the way if needed) -> from_frozen_graph."""
-    from tflite_tools import freeze, graphdef_io
+    from tflite_tools import freeze, loaders
 
     outputs = [graph_cut.node_name(_display_name(o)) for o in job.output_arrays]
-    if not outputs:
-        outputs = _detected_outputs(path)
     freeze_started = time.perf_counter()
+    # The user's file goes to the converter as is when nothing below changes it.
+    as_is = None
     if fmt == "FROZEN_GRAPH" and not job.checkpoint:
-        graph_def, _ = graphdef_io.read_graph_def(detection.graph_path or path)
-        _check_names(graph_def, outputs, "output", "--output_arrays")
-        frozen = graph_def
+        frozen = loaders.load(path, detection).graph_def
+        as_is = (detection.graph_path or path) if detection.encoding == "binary" else None
+        if not outputs:
+            outputs = _graph_outputs(frozen, path)
+        _check_names(frozen, outputs, "output", "--output_arrays")
         job.report.steps.append("graph is frozen already")
     else:
+        if not outputs:
+            outputs = _detected_outputs(path)
         sources = freeze.model_sources(path, job.checkpoint) if fmt != "SAVED_MODEL_TF1" else \
             freeze.ModelSources(saved_model_dir=path)
         if not sources.saved_model_dir and not sources.checkpoint:
@@ -251,7 +255,10 @@ def _graph_plan(job: _Job, path: str, detection, fmt: str):
     job.report.timings.freeze_ms = (time.perf_counter() - freeze_started) * 1000
     inputs = [_display_name(i) for i in job.input_arrays]
     _check_names(frozen, inputs, "input", "--input_arrays")
+    node_count = len(frozen.node)
     frozen = graph_cut.prune(frozen, outputs)
+    if len(frozen.node) != node_count:
+        as_is = None
     kept = {n.name for n in frozen.node}
     unused = [i for i in inputs if graph_cut.node_name(i) not in kept]
     if unused:
@@ -265,6 +272,7 @@ def _graph_plan(job: _Job, path: str, detection, fmt: str):
     cuts = _cuts(frozen, inputs, shapes)
     names = [graph_cut.node_name(i) for i in inputs]
     if cuts:
+        as_is = None
         frozen, names = graph_cut.cut_at(frozen, cuts, outputs)
         job.report.steps.append(
             "cut the graph at " + ", ".join(f"{c.tensor} (now Placeholder {n})" for c, n in zip(cuts, names))
@@ -279,12 +287,23 @@ def _graph_plan(job: _Job, path: str, detection, fmt: str):
     job.tf_inputs, job.tf_outputs = inputs, outputs
     job.rep_names, job.rep_shapes = names, [final_shapes[n] for n in names]
     job.rep_dtypes = [_dtype_name(_node(frozen, n).attr["dtype"].type) for n in names]
+    if as_is:
+        return converter_api.from_frozen_graph(as_is, names, outputs, final_shapes)
     with tempfile.TemporaryDirectory(prefix="tflite-tools-") as tmp:
         frozen_path = os.path.join(tmp, "frozen.pb")
         with open(frozen_path, "wb") as f:
             f.write(frozen.SerializeToString(deterministic=True))
-        plan = converter_api.from_frozen_graph(frozen_path, names, outputs, final_shapes)
-    return plan
+        return converter_api.from_frozen_graph(frozen_path, names, outputs, final_shapes)
+
+
+def _graph_outputs(graph_def, path: str) -> list[str]:
+    """The outputs `inspect` reports, from a GraphDef already in hand (no second parse)."""
+    from tflite_tools import _inspect_graph
+
+    outputs = [graph_cut.node_name(t.name) for t in _inspect_graph.outputs(_inspect_graph.index(graph_def))[0]]
+    if not outputs:
+        raise UsageError(f"no outputs were found in '{path}'; name them with --output_arrays.")
+    return outputs
 
 
 def _detected_outputs(path: str) -> list[str]:

@@ -9,6 +9,7 @@ import math
 import os
 import subprocess
 import sys
+import warnings
 
 import pytest
 
@@ -282,7 +283,6 @@ def test_queue_fed_graph_gives_dequeue_candidates(queue_graph):
 
 
 @pytest.fixture(scope="module")
-@pytest.mark.filterwarnings("ignore")
 def keras_exports(tmp_path_factory):
     """A Keras 3 model exported as a SavedModel, and a tf_keras (Keras 2) Sequential .h5."""
     from tflite_tools._tf import tensorflow
@@ -297,7 +297,9 @@ def keras_exports(tmp_path_factory):
     model.export(str(directory / "exported"), verbose=False)
     legacy = tf_keras.Sequential([tf_keras.layers.Dense(5, input_shape=(3,), name="d1"),
                                   tf_keras.layers.Dropout(0.1), tf_keras.layers.Dense(2, name="out")])
-    legacy.save(str(directory / "legacy.h5"))
+    with warnings.catch_warnings():  # tf_keras warns that .h5 is a legacy format
+        warnings.simplefilter("ignore")
+        legacy.save(str(directory / "legacy.h5"))
     return str(directory / "exported"), str(directory / "legacy.h5")
 
 

@@ -143,6 +143,11 @@ def freeze_to_graph_def(input_graph: Optional[str] = None, input_checkpoint: Opt
         raise UsageError(f"Invalid checkpoint version (must be '1' or '2'): {checkpoint_version}; "
                          "pass --checkpoint_version 1 or 2.")
     result = freeze_pb2.FreezeResult(engine="python")
+    if input_graph and not os.path.isfile(input_graph) and not (input_meta_graph or input_saved_model_dir):
+        # A directory or checkpoint prefix passed as the graph: place its parts (detect says what).
+        sources = model_sources(input_graph, input_checkpoint)
+        input_graph, input_meta_graph = sources.graph or None, sources.meta_graph or None
+        input_saved_model_dir, input_checkpoint = sources.saved_model_dir or None, sources.checkpoint or None
     if input_graph and input_graph.endswith(".meta") and not input_meta_graph:
         input_graph, input_meta_graph = None, input_graph  # a MetaGraph passed as the graph
     tags = split_names(saved_model_tags)

@@ -60,28 +60,16 @@ def configure(parser: argparse.ArgumentParser) -> None:
 def run(args):
     from tflite_tools.freeze import freeze
 
-    graph, meta, saved_model = args.input_graph, args.input_meta_graph, args.input_saved_model_dir
-    checkpoint = args.input_checkpoint
-    if args.model:
-        graph, meta, saved_model, checkpoint = _route_model(args.model, graph, meta, saved_model,
-                                                            checkpoint)
-    return freeze(
-        graph or None, checkpoint or None, args.output_node_names, args.output_graph or None,
-        input_meta_graph=meta or None, input_saved_model_dir=saved_model or None,
-        saved_model_tags=args.saved_model_tags, input_saver=args.input_saver or None,
-        clear_devices=args.clear_devices, initializer_nodes=args.initializer_nodes,
-        variable_names_allowlist=args.variable_names_allowlist,
-        variable_names_denylist=args.variable_names_denylist,
-        checkpoint_version=args.checkpoint_version)
+    if args.model and (args.input_graph or args.input_meta_graph or args.input_saved_model_dir):
+        from tflite_tools.errors import UsageError
 
-
-def _route_model(model, graph, meta, saved_model, checkpoint):
-    """Place a positional MODEL by what `detect` says it is."""
-    from tflite_tools.errors import UsageError
-    from tflite_tools.freeze import model_sources
-
-    if graph or meta or saved_model:
         raise UsageError("give the model either as MODEL or with --input_graph / --input_meta_graph / "
                          "--input_saved_model_dir, not both.")
-    sources = model_sources(model)
-    return sources.graph, sources.meta_graph, sources.saved_model_dir, checkpoint or sources.checkpoint
+    # freeze() places a directory, .meta or checkpoint prefix given as the graph itself.
+    return freeze(
+        args.model or args.input_graph or None, args.input_checkpoint or None, args.output_node_names,
+        args.output_graph or None, input_meta_graph=args.input_meta_graph or None,
+        input_saved_model_dir=args.input_saved_model_dir or None, saved_model_tags=args.saved_model_tags,
+        input_saver=args.input_saver or None, clear_devices=args.clear_devices,
+        initializer_nodes=args.initializer_nodes, variable_names_allowlist=args.variable_names_allowlist,
+        variable_names_denylist=args.variable_names_denylist, checkpoint_version=args.checkpoint_version)

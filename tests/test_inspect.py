@@ -489,3 +489,24 @@ def test_keras_shapes_from_config_match_keras(tmp_path, flavour):
         actual = [-1 if d is None else d for d in (actual.as_list() if hasattr(actual, "as_list") else actual)]
         assert inferred[layer.name] == actual, (layer.name, inferred[layer.name], actual)
     assert _tensors(inspect(str(path)).outputs) == [("probs", "float32", (-1, 5))]
+
+
+def test_saved_model_without_serve_tag(tmp_path):
+    from tflite_tools._tf import tensorflow
+
+    tf = tensorflow()
+    export_dir = str(tmp_path / "tagged")
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, 2], name="x")
+        y = tf.identity(x * 2.0, name="y")
+        builder = tf.compat.v1.saved_model.Builder(export_dir)
+        with tf.compat.v1.Session(graph=graph) as sess:
+            builder.add_meta_graph_and_variables(
+                sess, ["train"], signature_def_map={
+                    "serving_default": tf.compat.v1.saved_model.predict_signature_def({"x": x}, {"y": y})})
+        builder.save()
+    summary = inspect(export_dir)
+    assert list(summary.detection.tags) == ["train"]
+    assert any("--saved_model_tags=train" in note for note in summary.notes)
+    assert _tensors(summary.inputs) == [("x", "float32", (-1, 2))]

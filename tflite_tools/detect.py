@@ -385,6 +385,9 @@ def _detect_saved_model(directory: str, detection) -> None:
     detection.encoding = "text" if pb.endswith(".pbtxt") else "binary"
     meta = serving_meta_graph(saved_model)
     detection.tags.extend(meta.meta_info_def.tags)
+    if len(saved_model.meta_graphs) > 1:
+        tag_sets = "; ".join(",".join(m.meta_info_def.tags) for m in saved_model.meta_graphs)
+        detection.evidence.append(f"{_base(pb)}: meta graphs tagged {tag_sets}; using {','.join(meta.meta_info_def.tags)}")
     with_objects = [m for m in saved_model.meta_graphs if len(m.object_graph_def.nodes)]
     if with_objects:
         detection.format = summary_pb2.SAVED_MODEL_TF2

@@ -169,6 +169,10 @@ def _describe_saved_model(model: LoadedModel, summary) -> None:
     else:
         summary.notes.append("the SavedModel has no signature: converters need one; export it with "
                              "a serving signature.")
+    tags = list(model.meta_graph.meta_info_def.tags)
+    if "serve" not in tags:
+        summary.notes.append(f"no meta graph is tagged 'serve'; this one is tagged {','.join(tags) or '(none)'}: "
+                             f"convert with --saved_model_tags={','.join(tags)}.")
     if model.format == summary_pb2.SAVED_MODEL_TF2:
         summary.variables.extend(_saved_variables(model.meta_graph.object_graph_def))
     else:

@@ -7,10 +7,13 @@ The command modules call two functions:
         engine.add_engine_flags(parser)
 
     def run(args):
-        tools = engine.resolve_engine(args, ["summarize_graph"])
-        if tools is not None:
-            return native.summarize_graph.summarize(tools, args.in_graph, ...)
+        native = engine.native_result("summarize", args)
+        if native is not None:
+            return native
         ...  # the Python engine
+
+(`resolve_engine(args, tools)` is the lower level: the NativeTools to use,
+or None.)
 
 `python` (the default) never touches a native tool; `native` must use them
 (building from a TF source tree when needed, else ToolNotFoundError); `auto`
@@ -83,6 +86,30 @@ def resolve_engine(args: argparse.Namespace, tools: Sequence[str]) -> NativeTool
     if engine == "native":
         return native
     return native if all(native.locate(name) for name in tools) else None
+
+
+def native_result(command: str, args: argparse.Namespace, **routed):
+    """Run `command` with the native engine when the flags choose it, else return None.
+
+    `routed` passes values the command module worked out from its flags (freeze's
+    graph/checkpoint, convert's model and options) to the native runner.
+
+    Raises:
+        UsageError: --engine native for an input the native tools cannot take.
+    """
+    from tflite_tools.native.commands import COMMANDS, Unsupported  # noqa: PLC0415
+
+    needs, run = COMMANDS[command]
+    if getattr(args, "engine", "python") == "python":
+        resolve_engine(args, [])  # rejects native-only flags
+        return None
+    try:
+        tools = resolve_engine(args, needs(args))
+    except Unsupported:
+        if args.engine == "native":
+            raise
+        return None
+    return None if tools is None else run(tools, args, **routed)
 
 
 def native_tools(args: argparse.Namespace, progress=None) -> NativeTools:

@@ -234,7 +234,9 @@ def test_json_and_pbtxt_fields(tflite_model):
         assert field in run, field
     # int64 fields are JSON numbers, not protobuf's strings
     assert isinstance(run["init_us"], int) and isinstance(run["inference"]["p99"], int)
-    assert set(run["memory"]) >= {"init_mb", "overall_mb", "peak_mb"}
+    # growth is 0 (so left out of JSON) when an earlier test already set the peak RSS
+    assert run["memory"]["peak_mb"] > 0
+    assert set(run["memory"]) <= {"init_mb", "overall_mb", "peak_mb", "rss_growth_mb"}
     code, out, _ = cli(tflite_model.path, *FAST_TFLITE, "--format=pbtxt")
     parsed = text_format.Parse(out, benchmark_pb2.BenchmarkResult())
     assert code == 0 and parsed.runs[0].inference.count == 5
@@ -405,6 +407,17 @@ def test_tf_with_stats_phase_and_node_tables(frozen_graph):
     header = [l for l in lines if l.endswith("[times called]\t[Name]")][0]
     assert header.startswith("\t" + "[node type]".rjust(40) + "\t  [first]\t [avg ms]\t     [%]")
     assert any(l.startswith("Timings (microseconds): count=3") for l in lines)
+
+
+def test_tf_table_flags(frozen_graph):
+    run = cli_json(frozen_graph.path, *FAST_TF, "--show_run_order=false", "--time_limit=2",
+                   "--show_memory", "false", "--show_summary=false")["runs"][0]
+    assert [t["title"] for t in run["tables"]] == ["Top by Computation Time", "Summary by node type"]
+    assert len(run["tables"][0]["rows"]) == 2 and "profile_summaries" not in run
+    run = cli_json(frozen_graph.path, *FAST_TF, "--run_order_limit=3", "--show_type=false")["runs"][0]
+    assert [len(t["rows"]) for t in run["tables"]] == [3, 10, 10]
+    code, _, err = cli(frozen_graph.path, *FAST_TF, "--memory_limit=-1")
+    assert code == 2 and "--memory_limit=-1 is negative" in err
 
 
 def test_tf_text_parses_back_with_the_log_parser(frozen_graph):

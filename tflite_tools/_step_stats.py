@@ -20,8 +20,21 @@ from tflite_tools._stat import Stat, format_stat
 from tflite_tools.proto import benchmark_pb2
 
 NODE_TYPE_WIDTH = 40
-# StatSummarizerOptions defaults the C++ tool keeps: 0 means every row.
-RUN_ORDER_LIMIT, TIME_LIMIT, MEMORY_LIMIT = 0, 10, 10
+
+
+@dataclasses.dataclass
+class Options:
+    """StatSummarizerOptions as benchmark_model's --show_* / --*_limit flags set
+    them (same defaults); a limit of 0 means every row."""
+
+    show_run_order: bool = True
+    run_order_limit: int = 0
+    show_time: bool = True
+    time_limit: int = 10
+    show_memory: bool = True
+    memory_limit: int = 10
+    show_type: bool = True
+    show_summary: bool = True
 
 
 @dataclasses.dataclass
@@ -44,8 +57,10 @@ def _op_type(device: str, label: str) -> str:
     return rest[:rest.index("(")]
 
 
-def summarize(step_stats_list) -> tuple[list, benchmark_pb2.ProfileSummary]:
-    """(StatTables, ProfileSummary) for the StepStats of every traced run."""
+def summarize(step_stats_list, options: Options = Options()
+              ) -> tuple[list, list[benchmark_pb2.ProfileSummary]]:
+    """(StatTables, [ProfileSummary] or []) for the StepStats of every traced
+    run, with the tables and summary `options` ask for."""
     nodes: dict[str, _Node] = {}
     run_totals, run_memory = Stat(), Stat()
     for step_stats in step_stats_list:
@@ -69,20 +84,24 @@ def summarize(step_stats_list) -> tuple[list, benchmark_pb2.ProfileSummary]:
         run_memory.update(memory_total)
     runs = max(run_totals.count, 1)
     total = run_totals.sum or 1
-    tables = [
-        _node_table("Run Order", sorted(nodes.values(), key=lambda n: n.run_order),
-                    RUN_ORDER_LIMIT, runs, total),
-        _node_table("Top by Computation Time",
-                    sorted(nodes.values(), key=lambda n: n.elapsed.avg, reverse=True),
-                    TIME_LIMIT, runs, total),
-        _node_table("Top by Memory Use",
-                    sorted(nodes.values(), key=lambda n: n.memory.avg, reverse=True),
-                    MEMORY_LIMIT, runs, total),
-        _type_table(nodes.values(), runs),
-    ]
-    summary = benchmark_pb2.ProfileSummary(timings=run_totals.to_proto(), memory=run_memory.to_proto(),
-                                           nodes_observed=len(nodes), nodes_executed=len(nodes))
-    return tables, summary
+    tables = []
+    if options.show_run_order:
+        tables.append(_node_table("Run Order", sorted(nodes.values(), key=lambda n: n.run_order),
+                                  options.run_order_limit, runs, total))
+    if options.show_time:
+        tables.append(_node_table("Top by Computation Time",
+                                  sorted(nodes.values(), key=lambda n: n.elapsed.avg, reverse=True),
+                                  options.time_limit, runs, total))
+    if options.show_memory:
+        tables.append(_node_table("Top by Memory Use",
+                                  sorted(nodes.values(), key=lambda n: n.memory.avg, reverse=True),
+                                  options.memory_limit, runs, total))
+    if options.show_type:
+        tables.append(_type_table(nodes.values(), runs))
+    summaries = [benchmark_pb2.ProfileSummary(
+        timings=run_totals.to_proto(), memory=run_memory.to_proto(), nodes_observed=len(nodes),
+        nodes_executed=len(nodes))] if options.show_summary else []
+    return tables, summaries
 
 
 def _node_table(title: str, ordered, limit: int, runs: int, total: int) -> benchmark_pb2.StatTable:

@@ -272,8 +272,9 @@ def _tf_text(run: benchmark_pb2.BenchmarkRun) -> list[str]:
         average += f", with stats: {int(run.with_stats_avg_us)}"
     lines.append(average)
     for table in run.tables:
-        if table.type_rows and run.profile_summaries:
-            lines.append(f"Number of nodes executed: {run.profile_summaries[0].nodes_executed}")
+        if table.title == "Summary by node type":
+            # every executed node is counted under its type
+            lines.append(f"Number of nodes executed: {sum(r.count for r in table.type_rows)}")
         lines += _step_stats.format_table(table)
     for summary in run.profile_summaries:
         lines += _step_stats.format_summary(summary)

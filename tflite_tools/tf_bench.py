@@ -60,11 +60,24 @@ class TfFlags:
     show_flops: bool = False
     inference_delay: float = -1.0
     inter_benchmark_delay: float = -1.0
+    # StatSummarizer tables of the with-stats phase.
+    show_run_order: bool = True
+    run_order_limit: int = 0
+    show_time: bool = True
+    time_limit: int = 10
+    show_memory: bool = True
+    memory_limit: int = 10
+    show_type: bool = True
+    show_summary: bool = True
 
     def validate(self) -> None:
         if self.warmup_runs < 0:
             raise UsageError(f"--warmup_runs={self.warmup_runs} is negative; give 0 or more")
         common.check_non_negative(max_time=self.max_time)
+        for name in ("run_order_limit", "time_limit", "memory_limit"):
+            if getattr(self, name) < 0:
+                raise UsageError(f"--{name}={getattr(self, name)} is negative; give 0 (every row) "
+                                 "or more")
         if self.max_num_runs <= 0 and self.max_time <= 0:
             raise UsageError(f"--max_num_runs={self.max_num_runs} with --max_time={self.max_time} "
                              "would never stop; give --max_num_runs >= 1 or --max_time > 0")
@@ -520,11 +533,13 @@ def _run_phases(tf, model, runner, flags: TfFlags, inputs, progress) -> benchmar
     result.warmup_avg_us = warmup.sum // warmup.count if warmup.count else 0
     result.inference_avg_us = inference.sum // inference.count
     if with_stats is not None:
-        tables, summary = _step_stats.summarize(step_stats)
+        options = _step_stats.Options(**{f.name: getattr(flags, f.name)
+                                          for f in dataclasses.fields(_step_stats.Options)})
+        tables, summaries = _step_stats.summarize(step_stats, options)
         result.inference_with_stats.CopyFrom(with_stats.to_proto())
         result.with_stats_avg_us = with_stats.sum // with_stats.count
         result.tables.extend(tables)
-        result.profile_summaries.append(summary)
+        result.profile_summaries.extend(summaries)
     if flops is not None:
         result.flops, result.flops_text = flops, human_readable_num(flops)
         # Over the mean no-stat run time as a double: the golden logs' 238.34k

@@ -87,6 +87,14 @@ def configure(parser: argparse.ArgumentParser) -> None:
     tf = parser.add_argument_group("TensorFlow benchmark_model flags (TF models)")
     _add(tf, _TF)
     _add_bool(tf, "--show_flops", "estimate FLOPs of Conv2D, MatMul and DepthwiseConv2dNative")
+    for table, limit, default in (("run_order", "run_order_limit", 0), ("time", "time_limit", 10),
+                                  ("memory", "memory_limit", 10)):
+        _add_bool(tf, f"--show_{table}", f"print the '{table.replace('_', ' ')}' table of the "
+                  "with-stats phase (default true)")
+        tf.add_argument(f"--{limit}", type=int, default=None,
+                        help=f"rows of that table (default {default}; 0: all)")
+    _add_bool(tf, "--show_type", "print the summary by node type (default true)")
+    _add_bool(tf, "--show_summary", "print the per-run timings/memory summary (default true)")
     side = parser.add_argument_group("side by side")
     side.add_argument("--tflite", default=None, metavar="OUT.tflite",
                       help="a .tflite converted from MODEL: run both on the same inputs")
@@ -95,7 +103,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def _flag_names() -> list[str]:
     names = [name for name, _, _ in _TFLITE + _TF + _SHARED]
-    return [n[2:] for n in names] + ["use_xnnpack", "enable_op_profiling", "show_flops"]
+    return [n[2:] for n in names] + [
+        "use_xnnpack", "enable_op_profiling", "show_flops", "show_run_order", "run_order_limit",
+        "show_time", "time_limit", "show_memory", "memory_limit", "show_type", "show_summary"]
 
 
 def run(args):

@@ -220,7 +220,9 @@ def _copy_tflite(job: _Job, path: str) -> bytes:
 
 def _graph_plan(job: _Job, path: str, detection, fmt: str):
     """Frozen GraphDef on disk (frozen/cut on the way if needed) -> from_frozen_graph."""
-    from tflite_tools import freeze, loaders
+    # `from tflite_tools import freeze` may give the lazily exported function, not the module.
+    from tflite_tools import loaders
+    from tflite_tools.freeze import ModelSources, freeze_to_graph_def, model_sources
 
     outputs = [graph_cut.node_name(_display_name(o)) for o in job.output_arrays]
     freeze_started = time.perf_counter()
@@ -236,13 +238,13 @@ def _graph_plan(job: _Job, path: str, detection, fmt: str):
     else:
         if not outputs:
             outputs = _detected_outputs(path)
-        sources = freeze.model_sources(path, job.checkpoint) if fmt != "SAVED_MODEL_TF1" else \
-            freeze.ModelSources(saved_model_dir=path)
+        sources = model_sources(path, job.checkpoint) if fmt != "SAVED_MODEL_TF1" else \
+            ModelSources(saved_model_dir=path)
         if not sources.saved_model_dir and not sources.checkpoint:
             raise InputError(f"'{path}' holds variables but no checkpoint was found beside it; pass the "
                              f"checkpoint as a second path: tflite-tools convert {path} "
                              "train_dir/model.ckpt-1000 -o model.tflite.")
-        result = freeze.freeze_to_graph_def(
+        result = freeze_to_graph_def(
             sources.graph or None, sources.checkpoint or None, outputs, input_meta_graph=sources.meta_graph or None,
             input_saved_model_dir=sources.saved_model_dir or None,
             saved_model_tags=list(job.options.saved_model_tags))

@@ -8,7 +8,9 @@ Same inputs and the same result as `tensorflow/python/tools/freeze_graph.py`
 - `input_checkpoint` may be omitted when a checkpoint sits beside the graph,
   and may be a directory, the `checkpoint` state file or any file of the
   checkpoint (.index, .data-*, .meta);
-- the graph may be binary or text whatever `input_binary` says;
+- the graph may be binary or text whatever `input_binary` says, and
+  `input_graph` may be a training directory, a checkpoint prefix or a
+  SavedModel directory (its parts are found by `tflite_tools.detect`);
 - resource variables (VarHandleOp) restore even without a MetaGraph, where
   freeze_graph.py's `Saver(var_list)` fails on TF 2.x;
 - every failure freeze_graph.py only prints is a typed error (exit 2).

@@ -468,8 +468,10 @@ def test_num_threads_for_saved_models(saved_model_tf2):
     assert code == 2 and "run the benchmark in a fresh process" in err
 
 
-def test_checkpoint_graph_is_frozen_on_the_way(checkpoint_graph, frozen_graph):
-    run = cli_json(checkpoint_graph.path, *FAST_TF, "--show_flops")["runs"][0]
+@pytest.mark.parametrize("role", ["directory", "pb", "pbtxt", "meta"])
+def test_checkpoint_graph_is_frozen_on_the_way(role, checkpoint_graph, frozen_graph):
+    path = checkpoint_graph.path if role == "directory" else checkpoint_graph.files[role]
+    run = cli_json(path, *FAST_TF, "--show_flops")["runs"][0]
     assert run["engine"].endswith("(graph, frozen on the way)")
     assert run["output_layers"] == ["output"] and run["inference"]["count"] == 5
     frozen = cli_json(frozen_graph.path, *FAST_TF, "--show_flops")["runs"][0]

@@ -39,11 +39,13 @@ def checkpoint_graph(tmp_path_factory) -> artifacts.Artifact:
 
 @pytest.fixture(scope="session")
 def saved_model_tf1(tmp_path_factory) -> artifacts.Artifact:
+    """TF1 SavedModelBuilder dir, tag serve, serving_default x [-1,4] -> y [-1,3]; VariableV2s."""
     return _build(tmp_path_factory, "saved_model_tf1", artifacts.build_saved_model_tf1)
 
 
 @pytest.fixture(scope="session")
 def saved_model_tf2(tmp_path_factory) -> artifacts.Artifact:
+    """tf.saved_model.save of a tf.Module: serving_default x [-1,4] -> y [-1,3]; files saved_model_pb."""
     return _build(tmp_path_factory, "saved_model_tf2", artifacts.build_saved_model_tf2)
 
 
@@ -54,34 +56,43 @@ def _keras_files(tmp_path_factory):
 
 @pytest.fixture(scope="session")
 def keras_h5(_keras_files) -> artifacts.Artifact:
+    """Keras 3 Functional MLP as .h5: features [-1,4] -> probs [-1,3] (67 weights)."""
     return _keras_files[0]
 
 
 @pytest.fixture(scope="session")
 def keras_v3(_keras_files) -> artifacts.Artifact:
+    """The same Keras 3 model as a .keras zip."""
     return _keras_files[1]
 
 
 @pytest.fixture(scope="session")
 def tflite_model(tmp_path_factory, frozen_graph) -> artifacts.Artifact:
+    """frozen_graph converted by tf.compat.v1.lite from_frozen_graph: input [1,8,8,3] -> output [1,5]."""
     return _build(tmp_path_factory, "tflite_model", artifacts.build_tflite_model, frozen_graph)
 
 
 @pytest.fixture(scope="session")
 def slim_dataset_graph(tmp_path_factory) -> artifacts.Artifact:
+    """Slim-style train dir fed by IteratorGetNext (no Placeholder): graph.pbtxt, model.ckpt-1.*,
+    `checkpoint`; resource variables, a train op; output "predictions" [2,5]."""
     return _build(tmp_path_factory, "slim_dataset_graph", artifacts.build_slim_dataset_graph)
 
 
 @pytest.fixture(scope="session")
 def multi_io_graph(tmp_path_factory) -> artifacts.Artifact:
+    """Frozen: image float32 [1,4] + ids int32 [1,4] -> scores float32 [1,4], total int32 [1]."""
     return _build(tmp_path_factory, "multi_io_graph", artifacts.build_multi_io_graph)
 
 
 @pytest.fixture(scope="session")
 def dynamic_batch_graph(tmp_path_factory) -> artifacts.Artifact:
+    """Frozen: x float32 [-1,4] -> y float32 [-1,2]."""
     return _build(tmp_path_factory, "dynamic_batch_graph", artifacts.build_dynamic_batch_graph)
 
 
 @pytest.fixture(scope="session")
 def select_ops_graph(tmp_path_factory) -> artifacts.Artifact:
+    """Frozen: input [1,4] -> Cumprod -> output [1,4]; converts only with SELECT_TF_OPS (the
+    LiteRT interpreter without the Flex delegate cannot run the result)."""
     return _build(tmp_path_factory, "select_ops_graph", artifacts.build_select_ops_graph)

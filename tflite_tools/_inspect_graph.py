@@ -15,11 +15,10 @@ import dataclasses
 import math
 import re
 
+from tflite_tools.detect import VARIABLE_OPS
 from tflite_tools.dtypes import python_name
 from tflite_tools.graph_cut import node_name
 from tflite_tools.proto import common_pb2, summary_pb2
-
-VARIABLE_OPS = frozenset({"Variable", "VariableV2", "VarHandleOp"})
 
 # Sinks that are never what a user converts.
 _BOOKKEEPING_OPS = frozenset({

@@ -559,6 +559,8 @@ def test_unknown_layer_names_suggest_the_closest(frozen_graph, tflite_model):
     (["--input_layer_shape=1,-1,8,3"], "unknown (-1) size"),
     (["--input_layer_value_range=input,1"], "is not name,low,high"),
     (["--use_xnnpack=maybe"], "expected true or false"),
+    (["--input_layer_shape=1,2"], "cannot run with the input shapes given"),
+    (["--input_layer_shape=1,8,8,3:1,4"], "--input_layer_shape has 2 entries but there are 1"),
 ])
 def test_bad_tflite_flags_exit_2(tflite_model, argv, message):
     code, out, err = cli(tflite_model.path, *argv)

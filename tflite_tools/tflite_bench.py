@@ -271,10 +271,14 @@ def run(path: str, flags: Optional[TfliteFlags] = None, *,
         interpreter.set_tensor(detail["index"], np.asarray(values[detail["name"]], dtype=detail["dtype"]))
 
     invoke = interpreter.invoke
-    warmup = timed_runs(invoke, flags.warmup_runs, flags.warmup_min_secs, flags.max_secs,
-                        flags.run_delay, "warmup", progress)
-    inference = timed_runs(invoke, flags.num_runs, flags.min_secs, flags.max_secs,
-                           flags.run_delay, "inference", progress)
+    try:
+        warmup = timed_runs(invoke, flags.warmup_runs, flags.warmup_min_secs, flags.max_secs,
+                            flags.run_delay, "warmup", progress)
+        inference = timed_runs(invoke, flags.num_runs, flags.min_secs, flags.max_secs,
+                               flags.run_delay, "inference", progress)
+    except RuntimeError as exc:
+        raise UsageError(f"the TFLite interpreter failed to run {path}: "
+                         f"{str(exc).strip().splitlines()[0]}") from None
 
     result = benchmark_pb2.BenchmarkRun(
         runtime="tflite", model_path=path, model_size_bytes=os.path.getsize(path),

@@ -82,6 +82,23 @@ def test_every_kind_converts_and_verifies(kind, request, tmp_path):
     assert tree_digest(artifact.directory) == before
 
 
+def test_keras2_h5_loads_with_tf_keras(tmp_path):
+    from tflite_tools._tf import tensorflow
+
+    tensorflow()
+    import tf_keras
+
+    inputs = tf_keras.Input(shape=(3,), name="a")
+    path = str(tmp_path / "keras2.h5")
+    tf_keras.Model(inputs, tf_keras.layers.Dense(2, name="d")(inputs)).save(path)
+    report = convert(path, str(tmp_path / "m.tflite"), verify=True)
+    assert any(step.startswith("loaded with tf_keras ") for step in report.steps)
+    from tflite_tools.proto import verification_pb2
+
+    assert report.verification.status == verification_pb2.VerificationStatus.Value("PASSED")
+    assert list(report.inputs[0].shape) == [-1, 3]
+
+
 def test_checkpoint_output_runs_like_tensorflow(checkpoint_graph, frozen_graph, tmp_path):
     """Independent of --verify: LiteRT on the converted checkpoint vs TF on the frozen twin."""
     out = tmp_path / "m.tflite"

@@ -24,6 +24,7 @@ are only read, and the same input and options give the same bytes.
 from __future__ import annotations
 
 import hashlib
+import importlib
 import os
 import tempfile
 import time
@@ -482,6 +483,9 @@ def _keras_file_plan(job: _Job, path: str):
         raise UsageError(f"'{path}' has {', '.join(unsafe)}: loading it runs code stored in or imported "
                          "by the file; pass --unsafe_deserialization only if you trust it.")
     model = converter_api.load_keras(path, job.options.unsafe_deserialization)
+    package = type(model).__module__.split(".")[0]
+    job.report.steps.append(f"loaded with {package} {importlib.import_module(package).__version__} "
+                            "(compile=False)")
     return _keras_plan(job, model)
 
 

@@ -370,6 +370,33 @@ def test_golden_graphs_run_or_fail_clearly(case, expected, monkeypatch):
     assert code in (0, 2) and "Traceback" not in err
 
 
+def test_same_report_as_tf_benchmark_model(monkeypatch):
+    """Our text and TF's own log (01_small_cnn_frozen, same args), both read by
+    the log parser: same phases, tables, nodes, memory and FLOPs; only times differ."""
+    from tflite_tools import parsers
+
+    case = os.path.join(GOLDENS, "01_small_cnn_frozen")
+    golden = parsers.parse("benchmark_model",
+                           open(os.path.join(case, "benchmark_model.stderr.txt")).read()).runs[0]
+    args = open(os.path.join(case, "benchmark_model.args.txt")).read().split()[1:]
+    monkeypatch.chdir(case)
+    code, out, err = cli(*args)
+    assert code == 0, err
+    ours = parsers.parse("benchmark_model", out).runs[0]
+    for phase in ("warmup", "inference", "inference_with_stats"):
+        assert getattr(ours, phase).count == getattr(golden, phase).count
+    assert [t.title for t in ours.tables] == [t.title for t in golden.tables]
+    assert [(r.name, r.node_type, r.mem_kb) for r in ours.tables[0].rows] == \
+        [(r.name, r.node_type, r.mem_kb) for r in golden.tables[0].rows]
+    assert sorted((r.node_type, r.count) for r in ours.tables[3].type_rows) == \
+        sorted((r.node_type, r.count) for r in golden.tables[3].type_rows)
+    ours_summary, golden_summary = ours.profile_summaries[-1], golden.profile_summaries[-1]
+    assert ours_summary.memory == golden_summary.memory  # count=20 curr=25128(all same)
+    assert ours_summary.nodes_observed == golden_summary.nodes_observed == 13
+    assert ours.flops_text == golden.flops_text == "238.34k"
+    assert (list(ours.input_layers), list(ours.output_layers)) == (["input"], ["output"])
+
+
 def test_summarize_hint_line_runs_as_is(monkeypatch):
     case = os.path.join(GOLDENS, "01_small_cnn_frozen")
     hint = open(os.path.join(case, "summarize_graph.txt")).read().splitlines()[-1]

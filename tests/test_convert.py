@@ -426,3 +426,11 @@ def test_parse_real_converter_errors(sample, select, custom):
     path = os.path.join(REPO, "..", "shared", "fixtures", "real_outputs", "tflite_converter_errors", sample)
     with open(path) as f:
         assert parse_converter_text(f.read()) == (select, custom)
+
+
+@pytest.mark.parametrize("kind", ["saved_model_tf1", "saved_model_tf2", "keras_v3"])
+def test_input_shapes_fix_signature_batch(kind, request, tmp_path):
+    artifact = request.getfixturevalue(kind)
+    report = convert(artifact.path, str(tmp_path / "m.tflite"), input_shapes="2,4")
+    assert [list(t.shape) for t in report.inputs] == [[2, 4]]
+    assert [list(t.shape)[0] for t in report.outputs] == [2]

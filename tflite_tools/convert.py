@@ -416,14 +416,10 @@ def _saved_model_signature(job: _Job, path: str):
     """The chosen SignatureDef of a SavedModel (read without TensorFlow)."""
     from tflite_tools import loaders
 
-    model = loaders.load(path)
-    tags = set(job.options.saved_model_tags)
-    metas = [m for m in model.saved_model.meta_graphs if set(m.meta_info_def.tags) == tags]
-    if not metas:
-        available = "; ".join(",".join(m.meta_info_def.tags) for m in model.saved_model.meta_graphs)
-        raise UsageError(f"the SavedModel has no MetaGraph with tags '{','.join(sorted(tags))}' "
-                         f"(it has: {available}); pass one of those to --saved_model_tags.")
-    signatures = metas[0].signature_def
+    from tflite_tools.freeze import meta_graph_for_tags
+
+    meta = meta_graph_for_tags(loaders.load(path).saved_model, job.options.saved_model_tags)
+    signatures = meta.signature_def
     key = job.options.signature_key or (DEFAULT_SIGNATURE if DEFAULT_SIGNATURE in signatures or
                                          len(signatures) != 1 else next(iter(signatures)))
     if key not in signatures:

@@ -251,11 +251,18 @@ def _saved_model_graph(saved_model_dir, tags):
     saved_model = tf_saved_model_pb2.SavedModel()
     _parse_file(path if os.path.isfile(path) else os.path.join(saved_model_dir, "saved_model.pb"),
                 saved_model, "SavedModel file", "--input_saved_model_dir")
-    tag_sets = [list(m.meta_info_def.tags) for m in saved_model.meta_graphs]
+    return meta_graph_for_tags(saved_model, tags).graph_def
+
+
+def meta_graph_for_tags(saved_model, tags):
+    """The MetaGraphDef of `saved_model` whose tag set is exactly `tags`.
+
+    Raises UsageError listing the tag sets there are.
+    """
     for meta in saved_model.meta_graphs:
         if set(meta.meta_info_def.tags) == set(tags):
-            return meta.graph_def
-    available = "; ".join(",".join(t) for t in tag_sets) or "none"
+            return meta
+    available = "; ".join(",".join(m.meta_info_def.tags) for m in saved_model.meta_graphs) or "none"
     raise UsageError(f"the SavedModel has no MetaGraph with tags '{','.join(tags)}' (it has: "
                      f"{available}); pass one of those to --saved_model_tags.")
 

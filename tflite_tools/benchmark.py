@@ -216,6 +216,7 @@ def _tflite_text(run: benchmark_pb2.BenchmarkRun) -> list[str]:
         f"Input layers: [{','.join(run.input_layers)}]",
         f"Input shapes: [{':'.join(run.input_shapes)}]",
         f"Num threads: [{run.num_threads}]",
+        f"Loaded model {run.model_path}",
         # The runtime's own words when it applies a delegate.
         *(f"Created TensorFlow Lite {name} delegate for CPU." for name in run.delegates),
         f"The input model file size (MB): {format_g(run.model_size_bytes / 1e6)}",

@@ -177,3 +177,37 @@ def test_graph_with_fields_newer_than_our_schema_is_still_a_graph(frozen_graph, 
     path.write_bytes(b"\x0a" + bytes([len(first)]) + first + graph.SerializeToString())
     detection = detect(str(path))
     assert (_format(detection), detection.encoding) == ("FROZEN_GRAPH", "binary")
+
+
+@pytest.fixture(scope="module")
+def v1_checkpoint(tmp_path_factory):
+    """A Saver write_version=V1 checkpoint (one table file) with its graph."""
+    from tflite_tools._tf import tensorflow
+
+    tf = tensorflow()
+    directory = tmp_path_factory.mktemp("v1_checkpoint")
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [1, 3], name="input")
+        w = tf.compat.v1.get_variable("dense/w", [3, 2], use_resource=False)
+        step = tf.compat.v1.get_variable("step", [], tf.int64, use_resource=False)
+        tf.identity(tf.matmul(x, w), name="output")
+        saver = tf.compat.v1.train.Saver(write_version=tf.compat.v1.train.SaverDef.V1)
+        with tf.compat.v1.Session(graph=graph) as sess:
+            sess.run(tf.compat.v1.global_variables_initializer())
+            saver.save(sess, str(directory / "model.ckpt"), write_meta_graph=False)
+    (directory / "graph.pb").write_bytes(graph.as_graph_def().SerializeToString())
+    return directory
+
+
+def test_v1_checkpoint_file_and_directory(v1_checkpoint):
+    for path in (v1_checkpoint, v1_checkpoint / "model.ckpt"):
+        detection = detect(str(path))
+        assert _format(detection) == "CHECKPOINT"
+        assert detection.checkpoint_prefix == str(v1_checkpoint / "model.ckpt")
+        assert detection.graph_path == str(v1_checkpoint / "graph.pb")
+        assert any("V1 checkpoint" in line for line in detection.evidence)
+    bundle = _tensor_bundle.read(str(v1_checkpoint / "model.ckpt"))
+    assert bundle.version == 1 and bundle.missing_shards() == []
+    assert {name: (entry.dtype, tuple(d.size for d in entry.shape.dim)) for name, entry in bundle.entries} == \
+        {"dense/w": (1, (3, 2)), "step": (9, ())}

@@ -1,4 +1,4 @@
-"""Read a TensorFlow V2 checkpoint's `.index` file without TensorFlow.
+"""Read a TensorFlow checkpoint's tensor list without TensorFlow.
 
 A Saver V2 / tf.train.Checkpoint prefix `model.ckpt-100` is made of
 `model.ckpt-100.index` (a LevelDB-format table: sorted keys -> protos) and
@@ -14,9 +14,12 @@ with no compression, so a small reader of the table layout is enough:
         followed in the file by a 5-byte trailer (compression type, crc)
     index block: key -> varint-encoded handle (offset, size) of a data block
 
+Old V1 checkpoints (one file per prefix) use the same table layout with
+their own metadata entry; `read` takes either.
+
 Example:
 
-    >>> bundle = read_index("train/model.ckpt-100")
+    >>> bundle = read("train/model.ckpt-100")
     >>> bundle.num_shards, [e.name for e in bundle.entries][:2]
     (1, ['conv/bias', 'conv/kernel'])
 """
@@ -45,11 +48,14 @@ class Bundle:
     `entries` are (name, BundleEntryProto) pairs in key order; slices of
     partitioned variables (keys TensorFlow encodes with a leading NUL byte)
     are left out, their full tensors are listed under their own names.
+    For a V1 checkpoint (`version` 1: one table file holding metadata and
+    data) the entries carry only dtype and shape, and `prefix` is the file.
     """
 
     prefix: str
     header: tf_checkpoint_pb2.BundleHeaderProto
     entries: list[tuple[str, tf_checkpoint_pb2.BundleEntryProto]]
+    version: int = 2
 
     @property
     def num_shards(self) -> int:
@@ -57,6 +63,8 @@ class Bundle:
 
     def shard_paths(self) -> list[str]:
         """The `.data-0000N-of-0000M` files the index says must exist."""
+        if self.version == 1:
+            return [self.prefix]
         count = max(self.num_shards, 1)
         return [f"{self.prefix}.data-{i:05d}-of-{count:05d}" for i in range(count)]
 
@@ -133,14 +141,79 @@ def _table_items(data: bytes):
 
 def checkpoint_prefix(path: str) -> str | None:
     """The checkpoint prefix named by `path` (the prefix itself, or its
-    `.index`, `.data-*` or `.meta` file), or None when it names none."""
+    `.index`, `.data-*` or `.meta` file; or a V1 checkpoint file), or None
+    when it names none."""
     base = path
     for suffix in (".index", ".meta"):
         if base.endswith(suffix):
             base = base[: -len(suffix)]
     if ".data-" in os.path.basename(base):
         base = base[: base.rindex(".data-")]
-    return base if os.path.isfile(base + ".index") else None
+    if os.path.isfile(base + ".index"):
+        return base
+    return base if is_v1_checkpoint(base) else None
+
+
+def is_v1_checkpoint(path: str) -> bool:
+    """Whether `path` is a V1 (single-file, Saver write_version=V1) checkpoint:
+    a table file, found by the magic number that ends it."""
+    if path.endswith(".index") or not os.path.isfile(path) or os.path.getsize(path) < _FOOTER_SIZE:
+        return False
+    with open(path, "rb") as f:
+        f.seek(-8, os.SEEK_END)
+        return struct.unpack("<Q", f.read(8))[0] == _MAGIC
+
+
+def read(prefix: str) -> Bundle:
+    """The checkpoint at `prefix`: a V2 prefix (`<prefix>.index`) or a V1 file."""
+    if not os.path.isfile(prefix + ".index") and is_v1_checkpoint(prefix):
+        return read_v1(prefix)
+    return read_index(prefix)
+
+
+def _fields(data: bytes):
+    """(field number, value) of a protobuf message: ints for varints, bytes
+    for length-delimited fields (fixed-width fields are skipped)."""
+    pos = 0
+    while pos < len(data):
+        key, pos = _varint(data, pos)
+        number, wire = key >> 3, key & 7
+        if wire == 0:
+            value, pos = _varint(data, pos)
+        elif wire == 2:
+            size, pos = _varint(data, pos)
+            value, pos = data[pos:pos + size], pos + size
+        elif wire in (1, 5):
+            pos, value = pos + (8 if wire == 1 else 4), None
+        else:
+            raise _CorruptIndex(f"unsupported wire type {wire}")
+        yield number, value
+
+
+def read_v1(path: str) -> Bundle:
+    """List the tensors of a V1 checkpoint file from its metadata entry:
+    key "" holds SavedTensorSlices {meta = 1: SavedTensorSliceMeta {tensor = 1:
+    repeated SavedSliceMeta {name = 1, shape = 2, type = 3}}}, decoded field
+    by field (tflite-tools has no message type for it)."""
+    with open(path, "rb") as f:
+        data = f.read()
+    entries = []
+    try:
+        slices = next((value for key, value in _table_items(data) if key == b""), b"")
+        for meta in (value for number, value in _fields(slices) if number == 1):
+            for tensor in (value for number, value in _fields(meta) if number == 1):
+                name, entry = "", tf_checkpoint_pb2.BundleEntryProto()
+                for number, value in _fields(tensor):
+                    if number == 1:
+                        name = value.decode("utf-8")
+                    elif number == 2:
+                        entry.shape.ParseFromString(value)
+                    elif number == 3:
+                        entry.dtype = value
+                entries.append((name, entry))
+    except (_CorruptIndex, _message.DecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"'{path}' is not a readable V1 TensorFlow checkpoint ({exc}); copy it again.") from exc
+    return Bundle(path, tf_checkpoint_pb2.BundleHeaderProto(num_shards=1), sorted(entries), version=1)
 
 
 def read_index(prefix: str) -> Bundle:

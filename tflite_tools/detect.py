@@ -298,6 +298,8 @@ def _checkpoint_from_prefix(prefix: str, detection) -> None:
     (`<prefix>.meta`, else the one graph file in its directory)."""
     detection.format = summary_pb2.CHECKPOINT
     detection.checkpoint_prefix = prefix
+    if _tensor_bundle.is_v1_checkpoint(prefix):
+        detection.evidence.append(f"{_base(prefix)}: V1 checkpoint (one table file, Saver write_version=V1)")
     if os.path.isfile(prefix + ".meta"):
         detection.graph_path = prefix + ".meta"
         detection.evidence.append(f"{_base(prefix)}.meta: MetaGraph of the checkpoint")

@@ -144,7 +144,7 @@ def _describe_graph(graph: _inspect_graph.GraphIndex, summary) -> None:
 def _use_checkpoint_variables(prefix: str, summary) -> None:
     """Replace the graph's variable list with the checkpoint's own, and note
     graph variables the checkpoint lacks (they would fail to restore)."""
-    bundle = _tensor_bundle.read_index(prefix)
+    bundle = _tensor_bundle.read(prefix)
     in_graph = {spec.name for spec in summary.variables}
     del summary.variables[:]
     for index, (name, entry) in enumerate(e for e in bundle.entries if e[0] != _OBJECT_GRAPH_KEY):

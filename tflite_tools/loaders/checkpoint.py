@@ -32,7 +32,7 @@ def load(detection, path: str) -> LoadedModel:
 
 def check_checkpoint(prefix: str) -> _tensor_bundle.Bundle:
     """Read `<prefix>.index`; raise InputError naming a missing data shard."""
-    bundle = _tensor_bundle.read_index(prefix)
+    bundle = _tensor_bundle.read(prefix)
     missing = bundle.missing_shards()
     if missing:
         raise InputError(

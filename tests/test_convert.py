@@ -120,7 +120,7 @@ def test_graph_and_checkpoint_as_two_models(checkpoint_graph, tmp_path):
 
 def test_multi_io(multi_io_graph, tmp_path):
     out = tmp_path / "m.tflite"
-    report = convert(multi_io_graph.path, str(out))
+    report = convert(multi_io_graph.path, str(out), input_arrays="image,ids", output_arrays="scores,total")
     assert [(t.name, t.dtype, list(t.shape)) for t in report.inputs] == [
         ("image", "float32", [1, 4]), ("ids", "int32", [1, 4])]
     assert [t.name for t in report.outputs] == ["scores", "total"]

@@ -98,9 +98,12 @@ def convert(source, output_file: Optional[str] = None, *, input_arrays=None, out
       VerificationMismatch (exit 4): with --verify, outputs differ.
     """
     started = time.perf_counter()
+    # Comma strings are accepted like the CLI's flags.
+    input_arrays = split_names(input_arrays) if isinstance(input_arrays, str) else list(input_arrays or [])
+    output_arrays = split_names(output_arrays) if isinstance(output_arrays, str) else list(output_arrays or [])
     options = conversion_pb2.ConversionOptions(
-        input_arrays=[_display_name(a) for a in input_arrays or []],
-        output_arrays=[_display_name(a) for a in output_arrays or []],
+        input_arrays=[_display_name(a) for a in input_arrays],
+        output_arrays=[_display_name(a) for a in output_arrays],
         input_shapes=input_shapes if isinstance(input_shapes, str) else
         ":".join(",".join(str(d) for d in s) for s in input_shapes or []),
         quantize=quantize or "none", representative_data=representative_data or "",
@@ -113,8 +116,7 @@ def convert(source, output_file: Optional[str] = None, *, input_arrays=None, out
         raise UsageError(f"--quantize {quantize} is not a mode; use one of "
                          f"{', '.join(converter_api.QUANTIZE_MODES)}.")
     report = conversion_pb2.ConversionReport(options=options)
-    job = _Job(report, list(input_arrays or []), list(output_arrays or []),
-               parse_input_shapes(input_shapes))
+    job = _Job(report, input_arrays, output_arrays, parse_input_shapes(input_shapes))
     job.checkpoint = checkpoint
     if verify and not isinstance(source, (str, os.PathLike)):
         raise UsageError("verify needs a model path (a live object cannot be re-run from disk); save "

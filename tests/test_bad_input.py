@@ -159,3 +159,36 @@ def test_data_shard_without_index(checkpoint_graph, tmp_path):
     shard = tmp_path / "model.ckpt-100.data-00000-of-00001"
     shutil.copy(checkpoint_graph.files["data"], shard)
     _assert_one_line_error(shard, "without its .index", "model.ckpt-100.index")
+
+
+@pytest.fixture(scope="module")
+def sharded_checkpoint(tmp_path_factory):
+    """A Saver(sharded=True) V2 checkpoint over two CPU devices: two .data shards."""
+    from tflite_tools._tf import tensorflow
+
+    tf = tensorflow()
+    directory = tmp_path_factory.mktemp("sharded")
+    graph = tf.Graph()
+    with graph.as_default():
+        with tf.device("/cpu:0"):
+            tf.compat.v1.get_variable("a", [2], use_resource=False)
+        with tf.device("/cpu:1"):
+            tf.compat.v1.get_variable("b", [3], use_resource=False)
+        saver = tf.compat.v1.train.Saver(sharded=True)
+        config = tf.compat.v1.ConfigProto(device_count={"CPU": 2})
+        with tf.compat.v1.Session(graph=graph, config=config) as sess:
+            sess.run(tf.compat.v1.global_variables_initializer())
+            saver.save(sess, str(directory / "model.ckpt"), global_step=3)
+    return directory
+
+
+def test_sharded_checkpoint_missing_its_second_shard(sharded_checkpoint, tmp_path):
+    from tflite_tools import _tensor_bundle
+
+    bundle = _tensor_bundle.read(str(sharded_checkpoint / "model.ckpt-3"))
+    assert bundle.num_shards == 2 and bundle.missing_shards() == []
+    assert sorted(entry.shard_id for _, entry in bundle.entries) == [0, 1]
+    copy = tmp_path / "train"
+    shutil.copytree(sharded_checkpoint, copy)
+    os.remove(copy / "model.ckpt-3.data-00001-of-00002")
+    _assert_one_line_error(copy, "model.ckpt-3.data-00001-of-00002 is missing")

@@ -495,7 +495,7 @@ def test_num_threads_for_saved_models(saved_model_tf2):
     assert code == 2 and "run the benchmark in a fresh process" in err
 
 
-@pytest.mark.parametrize("role", ["directory", "pb", "pbtxt", "meta"])
+@pytest.mark.parametrize("role", ["directory", "pb", "pbtxt", "meta", "prefix"])
 def test_checkpoint_graph_is_frozen_on_the_way(role, checkpoint_graph, frozen_graph):
     path = checkpoint_graph.path if role == "directory" else checkpoint_graph.files[role]
     run = cli_json(path, *FAST_TF, "--show_flops")["runs"][0]

@@ -27,7 +27,7 @@ from tflite_tools import _step_stats
 from tflite_tools import tf_bench, tflite_bench
 from tflite_tools._stat import format_g, format_percentiles, format_stat
 from tflite_tools.errors import InputError, UsageError
-from tflite_tools.proto import benchmark_pb2
+from tflite_tools.proto import benchmark_pb2, summary_pb2
 
 TFLITE_FLAGS = tuple(f.name for f in dataclasses.fields(tflite_bench.TfliteFlags))
 TF_FLAGS = tuple(f.name for f in dataclasses.fields(tf_bench.TfFlags))
@@ -40,11 +40,10 @@ _COUNTERPARTS = {"num_runs": "max_num_runs", "max_secs": "max_time", "min_secs":
 
 
 def is_tflite(path: str) -> bool:
-    """True for a TFLite flatbuffer (file identifier "TFL3" at bytes 4..8)."""
-    if not os.path.isfile(path):
-        return False
-    with open(path, "rb") as f:
-        return f.read(8)[4:8] == b"TFL3"
+    """True for a TFLite flatbuffer; InputError when `path` is no model at all."""
+    from tflite_tools.detect import detect  # noqa: PLC0415
+
+    return detect(path).format == summary_pb2.TFLITE
 
 
 def _wrong_family(name: str, model_kind: str, other_kind: str) -> UsageError:
@@ -122,8 +121,6 @@ def benchmark(model: str, *, tflite: Optional[str] = None, compare_tf: bool = Fa
       InputError: a missing or unreadable model.
     """
     flags = {k: v for k, v in flags.items() if v is not None}
-    if not os.path.exists(model):
-        raise InputError(f"{model} does not exist; give a .tflite or a TensorFlow model")
     source_is_tflite = is_tflite(model)
     side_by_side = bool(tflite) or compare_tf
     if side_by_side and source_is_tflite:
@@ -131,7 +128,7 @@ def benchmark(model: str, *, tflite: Optional[str] = None, compare_tf: bool = Fa
                          "it came from as MODEL")
     if tflite and compare_tf:
         raise UsageError("give either --tflite OUT.tflite or --compare_tf, not both")
-    if tflite and not is_tflite(tflite):
+    if tflite and not (os.path.isfile(tflite) and is_tflite(tflite)):
         raise InputError(f"{tflite} is not a .tflite flatbuffer; give the converted model to --tflite")
     tflite_flags, tf_flags = _split_flags(flags, want_tflite=source_is_tflite or side_by_side,
                                           want_tf=not source_is_tflite)

@@ -23,6 +23,7 @@ inputs, unconsumed nodes / signature outputs).
 from __future__ import annotations
 
 import dataclasses
+import glob
 import importlib
 import os
 import time
@@ -428,10 +429,13 @@ def estimate_flops(session: GraphSession, feeds: dict) -> int:
 
 
 def model_size(path: str) -> int:
-    """Bytes of the file, or of every file under a SavedModel directory."""
+    """Bytes of the file, of every file under a directory, or of a checkpoint prefix's files."""
     if os.path.isfile(path):
         return os.path.getsize(path)
-    return sum(os.path.getsize(os.path.join(root, f)) for root, _, files in os.walk(path) for f in files)
+    if os.path.isdir(path):
+        return sum(os.path.getsize(os.path.join(root, f))
+                   for root, _, files in os.walk(path) for f in files)
+    return sum(os.path.getsize(f) for f in glob.glob(glob.escape(path) + ".*"))
 
 
 def run(path: str, flags: Optional[TfFlags] = None, *,
@@ -450,11 +454,8 @@ def run(path: str, flags: Optional[TfFlags] = None, *,
 
     flags = flags or TfFlags()
     flags.validate()
-    if not os.path.exists(path):
-        raise InputError(f"{path} does not exist; give a TensorFlow model (frozen graph, "
-                         "checkpoint directory, SavedModel, Keras file)")
+    model = tf_runner.load(path)  # InputError for a path that is no model
     tf = tensorflow()
-    model = tf_runner.load(path)
     frozen_on_the_way = model.format_name in _GRAPH_FORMATS and _has_variables(model)
     if frozen_on_the_way:
         model = _freeze_on_the_way(model, flags)

@@ -509,4 +509,5 @@ def test_saved_model_without_serve_tag(tmp_path):
     summary = inspect(export_dir)
     assert list(summary.detection.tags) == ["train"]
     assert any("--saved_model_tags=train" in note for note in summary.notes)
+    assert summary.convert_command.endswith("--saved_model_tags=train")
     assert _tensors(summary.inputs) == [("x", "float32", (-1, 2))]

@@ -235,6 +235,13 @@ def _convert_command(path: str, summary) -> str:
         command += " --allow_select_tf_ops"
     if compat.custom_ops:
         command += " --allow_custom_ops"
+    if summary.format in (summary_pb2.SAVED_MODEL_TF1, summary_pb2.SAVED_MODEL_TF2):
+        tags = list(summary.detection.tags)
+        if tags and "serve" not in tags:
+            command += f" --saved_model_tags={','.join(tags)}"
+        keys = [s.key for s in summary.signatures]
+        if keys and SERVING_SIGNATURE not in keys:
+            command += f" --signature_key={shlex.quote(keys[0])}"
     if summary.format not in _GRAPH_FORMATS or not summary.outputs:
         return command
     if summary.inputs:

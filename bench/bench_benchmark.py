@@ -7,7 +7,8 @@
    reads the clock twice per run, keeps every sample and checks the time
    bounds). Short blocks alternate between the two; the ratio of the
    fastest blocks' time per run is printed (target <= 1.05x), medians too.
-2. Side by side: `benchmark(graph, compare_tf=True)` on the small CNN of
+2. The same for TF: our GraphSession loop against a bare Session callable.
+3. Side by side: `benchmark(graph, compare_tf=True)` on the small CNN of
    shared/fixtures/tf_tools/01_small_cnn_frozen: TF vs TFLite latency and size.
 """
 
@@ -19,6 +20,8 @@ import statistics
 import sys
 import tempfile
 import time
+
+import numpy as np
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
@@ -74,6 +77,39 @@ def overhead(path: str, runs: int, rounds: int) -> None:
           f"medians {bm:.2f} / {om:.2f} us, ratio {om / bm:.3f}x")
 
 
+def tf_overhead(runs: int, rounds: int) -> None:
+    """Our TF loop (GraphSession + time_multiple_runs) against a bare
+    Session.make_callable loop on the same graph and session."""
+    from tflite_tools import tf_bench
+    from tflite_tools._tf import tensorflow
+
+    tf = tensorflow()
+    graph_def = tf.compat.v1.GraphDef.FromString(open(GRAPH, "rb").read())
+    session = tf_bench.GraphSession(tf, graph_def, ["input"], ["output"], -1)
+    values = {"input": np.zeros((1, 28, 28, 1), np.float32)}
+    call = session.session.make_callable(["output:0"], feed_list=["input:0"])
+    value = values["input"]
+
+    def bare(n):
+        for _ in range(n):
+            call(value)
+
+    invoke = session.invoker(values)
+
+    def ours(n):
+        tf_bench.time_multiple_runs(invoke, n, 0.0, -1.0, "inference", None)
+
+    bare(runs)
+    bare_us, ours_us = [], []
+    for _ in range(rounds):
+        bare_us.append(_per_run_us(bare, runs))
+        ours_us.append(_per_run_us(ours, runs))
+    b, o = min(bare_us), min(ours_us)
+    print(f"TF overhead: {rounds} alternating blocks of {runs} runs; per run, fastest block: bare "
+          f"session callable {b:.2f} us, time_multiple_runs {o:.2f} us, ratio {o / b:.3f}x")
+    session.close()
+
+
 def side_by_side() -> None:
     result = benchmark(GRAPH, compare_tf=True, max_num_runs=500, num_runs=500, min_secs=0,
                        warmup_min_secs=0.2)
@@ -92,6 +128,7 @@ def main() -> None:
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as directory:
         overhead(_convert(directory), args.runs, args.rounds)
+    tf_overhead(max(args.runs // 10, 10), max(args.rounds // 4, 5))
     side_by_side()
 
 

@@ -1,11 +1,13 @@
 """What a GraphDef holds, for `inspect`: inputs, outputs a user would
 convert, variables, parameter counts, op histogram, and where to feed a
-graph that has no Placeholder. No TensorFlow; no tensor content is decoded.
+graph that has no Placeholder. No TensorFlow; no tensor content is decoded
+(but for the scalar batch size of a queue's dequeue).
 
 Inputs follow summarize_graph (op == "Placeholder"). Outputs start from
-summarize_graph's rule (nodes nothing consumes) but leave out what only
-training and bookkeeping need: the saver, initializers, summaries, the
-input pipeline, optimizer updates, NoOps and asserts.
+the sinks (nodes nothing consumes, Const and Placeholder aside) and leave
+out, counting them as omitted, what only training and bookkeeping need:
+the saver, initializers, summaries, the input pipeline, optimizer updates,
+NoOps and asserts.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from tflite_tools.proto import common_pb2, summary_pb2
 
 # Sinks that are never what a user converts.
 _BOOKKEEPING_OPS = frozenset({
-    "Const", "Placeholder", "NoOp", "Assert", "Print", "PrintV2",
+    "NoOp", "Assert", "Print", "PrintV2",
     "VarIsInitializedOp", "IsVariableInitialized", "ReadVariableOp", "DestroyResourceOp",
     "SaveV2", "Save", "SaveSlices", "RestoreV2", "Restore", "RestoreSlice", "MergeV2Checkpoints",
     "MergeSummary", "IteratorToStringHandle", "OneShotIterator", "MakeIterator", "DeleteIterator",

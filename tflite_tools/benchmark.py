@@ -31,8 +31,6 @@ from tflite_tools.proto import benchmark_pb2, summary_pb2
 
 TFLITE_FLAGS = tuple(f.name for f in dataclasses.fields(tflite_bench.TfliteFlags))
 TF_FLAGS = tuple(f.name for f in dataclasses.fields(tf_bench.TfFlags))
-# Flags both tools have; in a side-by-side run the layer flags name the TF inputs.
-SHARED_FLAGS = tuple(name for name in TFLITE_FLAGS if name in TF_FLAGS)
 # The nearest flag of the other tool, for "use --x instead" hints.
 _COUNTERPARTS = {"num_runs": "max_num_runs", "max_secs": "max_time", "min_secs": "max_time",
                  "run_delay": "inference_delay", "max_num_runs": "num_runs", "max_time": "max_secs",

@@ -26,7 +26,8 @@ _TFLITE = [
     ("--warmup_min_secs", float, "minimum warmup time in seconds (default 0.5)"),
     ("--run_delay", float, "seconds to sleep between runs (default -1: none)"),
     ("--input_layer_value_range", str,
-     "value ranges for inputs, name,low,high:name2,low,high (inclusive; default random)"),
+     "value ranges for inputs, name,low,high:name2,low,high (inclusive; TFLite takes int "
+     "inputs, we also take float ones; default random as TFLite)"),
     ("--input_layer_value_files", str,
      "raw input bytes from files, name:path,name2:path2 ('::' escapes ':' in a name)"),
 ]
@@ -87,10 +88,12 @@ def configure(parser: argparse.ArgumentParser) -> None:
     tf = parser.add_argument_group("TensorFlow benchmark_model flags (TF models)")
     _add(tf, _TF)
     _add_bool(tf, "--show_flops", "estimate FLOPs of Conv2D, MatMul and DepthwiseConv2dNative")
-    for table, limit, default in (("run_order", "run_order_limit", 0), ("time", "time_limit", 10),
-                                  ("memory", "memory_limit", 10)):
-        _add_bool(tf, f"--show_{table}", f"print the '{table.replace('_', ' ')}' table of the "
-                  "with-stats phase (default true)")
+    for table, title, default in (("run_order", "Run Order", 0),
+                                  ("time", "Top by Computation Time", 10),
+                                  ("memory", "Top by Memory Use", 10)):
+        limit = f"{table}_limit"
+        _add_bool(tf, f"--show_{table}", f"print the '{title}' table of the with-stats phase "
+                  "(default true)")
         tf.add_argument(f"--{limit}", type=int, default=None,
                         help=f"rows of that table (default {default}; 0: all)")
     _add_bool(tf, "--show_type", "print the summary by node type (default true)")

@@ -160,3 +160,16 @@ def test_errors_exit_2_without_output(case, expected, checkpoint_graph, frozen_g
     assert err.count("\n") == 1  # one sentence
     assert not out.exists() and os.listdir(tmp_path) == []
     assert tree_digest(checkpoint_graph.directory) == before
+
+
+def test_engine_flags(checkpoint_graph, tmp_path, monkeypatch):
+    """--engine auto falls back to Python when freeze_graph is not built; native-only flags need it."""
+    monkeypatch.delenv("TF_SOURCE_DIR", raising=False)
+    monkeypatch.setenv("PATH", os.path.dirname(os.sys.executable) + os.pathsep + "/usr/bin")
+    code, stdout, err = run_cli(checkpoint_graph.path, "--engine", "auto", "-o", str(tmp_path / "f.pb"),
+                                "--format", "json")
+    assert code == 0, err
+    assert '"engine": "python"' in stdout
+    code, _, err = run_cli(checkpoint_graph.path, "--tool_dir", str(tmp_path), "-o", str(tmp_path / "g.pb"))
+    assert code == 2 and "--tool_dir is used by the native engine only" in err
+    assert not (tmp_path / "g.pb").exists()

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import argparse
 
+from tflite_tools.native import engine
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("models", nargs="+", metavar="MODEL",
@@ -43,6 +45,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--verify", action="store_true",
                         help="run TensorFlow and TFLite on the same inputs and compare")
     parser.add_argument("--report", default="", help="also write the ConversionReport as JSON here")
+    engine.add_engine_flags(parser)
 
 
 def run(args):
@@ -57,6 +60,9 @@ def run(args):
         unsafe_deserialization=args.unsafe_deserialization, saved_model_tags=args.saved_model_tags,
         signature_key=args.signature_key, verify=args.verify)
     model, checkpoint = _graph_and_checkpoint(args.models)
+    native = engine.native_result("convert", args, model=model, checkpoint=checkpoint, **options)
+    if native is not None:
+        return native
     return convert(model, args.output_file, checkpoint=checkpoint, report_file=args.report or None,
                    **options)
 

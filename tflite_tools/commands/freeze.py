@@ -9,6 +9,9 @@ encoding is sniffed from the file instead.
 from __future__ import annotations
 
 import argparse
+import os
+
+from tflite_tools.native import engine
 
 
 def parse_bool(value: str) -> bool:
@@ -55,21 +58,45 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--input_saved_model_dir", default="", help="SavedModel directory to load")
     parser.add_argument("--saved_model_tags", default="serve",
                         help="comma-separated MetaGraph tags (default serve)")
+    engine.add_engine_flags(parser)
 
 
 def run(args):
     from tflite_tools.freeze import freeze
 
-    if args.model and (args.input_graph or args.input_meta_graph or args.input_saved_model_dir):
-        from tflite_tools.errors import UsageError
+    sources = _sources(args)
+    native = engine.native_result("freeze", args, **sources)
+    if native is not None:
+        return native
+    return freeze(
+        sources["input_graph"] or None, sources["input_checkpoint"] or None, args.output_node_names,
+        args.output_graph or None, input_meta_graph=sources["input_meta_graph"] or None,
+        input_saved_model_dir=sources["input_saved_model_dir"] or None,
+        saved_model_tags=args.saved_model_tags, input_saver=args.input_saver or None,
+        clear_devices=args.clear_devices, initializer_nodes=args.initializer_nodes,
+        variable_names_allowlist=args.variable_names_allowlist,
+        variable_names_denylist=args.variable_names_denylist, checkpoint_version=args.checkpoint_version)
 
+
+def _sources(args) -> dict:
+    """The graph, MetaGraph, SavedModel and checkpoint the flags (or MODEL) name, for either engine.
+
+    A MODEL, or an --input_graph that is a directory, a checkpoint prefix or a
+    .meta, is placed by what `detect` says it is.
+    """
+    from tflite_tools.errors import UsageError
+    from tflite_tools.freeze import model_sources
+
+    if args.model and (args.input_graph or args.input_meta_graph or args.input_saved_model_dir):
         raise UsageError("give the model either as MODEL or with --input_graph / --input_meta_graph / "
                          "--input_saved_model_dir, not both.")
-    # freeze() places a directory, .meta or checkpoint prefix given as the graph itself.
-    return freeze(
-        args.model or args.input_graph or None, args.input_checkpoint or None, args.output_node_names,
-        args.output_graph or None, input_meta_graph=args.input_meta_graph or None,
-        input_saved_model_dir=args.input_saved_model_dir or None, saved_model_tags=args.saved_model_tags,
-        input_saver=args.input_saver or None, clear_devices=args.clear_devices,
-        initializer_nodes=args.initializer_nodes, variable_names_allowlist=args.variable_names_allowlist,
-        variable_names_denylist=args.variable_names_denylist, checkpoint_version=args.checkpoint_version)
+    graph = args.model or args.input_graph
+    sources = {"input_graph": graph, "input_meta_graph": args.input_meta_graph,
+               "input_saved_model_dir": args.input_saved_model_dir,
+               "input_checkpoint": args.input_checkpoint}
+    if graph and not args.input_meta_graph and not args.input_saved_model_dir and (
+            not os.path.isfile(graph) or graph.endswith(".meta")):
+        placed = model_sources(graph, args.input_checkpoint or None)
+        sources.update(input_graph=placed.graph, input_meta_graph=placed.meta_graph,
+                       input_saved_model_dir=placed.saved_model_dir, input_checkpoint=placed.checkpoint)
+    return sources

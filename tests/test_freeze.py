@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import sys
 
 import pytest
 
@@ -165,7 +166,7 @@ def test_errors_exit_2_without_output(case, expected, checkpoint_graph, frozen_g
 def test_engine_flags(checkpoint_graph, tmp_path, monkeypatch):
     """--engine auto falls back to Python when freeze_graph is not built; native-only flags need it."""
     monkeypatch.delenv("TF_SOURCE_DIR", raising=False)
-    monkeypatch.setenv("PATH", os.path.dirname(os.sys.executable) + os.pathsep + "/usr/bin")
+    monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + "/usr/bin")
     code, stdout, err = run_cli(checkpoint_graph.path, "--engine", "auto", "-o", str(tmp_path / "f.pb"),
                                 "--format", "json")
     assert code == 0, err

@@ -71,10 +71,11 @@ class ShapeInference:
         return [s for raw, s in zip(self._g.inputs[position], self._g.sources[position])
                 if not raw.startswith("^") and s in self._g.by_name]
 
-    def _input(self, node, index: int) -> list[int] | None:
-        if index >= len(node.input) or node.input[index].startswith("^"):
+    def _input(self, data: list[str], index: int) -> list[int] | None:
+        """Shape of data input `index` (of the node whose data inputs are `data`)."""
+        if index >= len(data):
             return None
-        source, _, output = node.input[index].partition(":")
+        source, _, output = data[index].partition(":")
         if output not in ("", "0"):
             return self._pipeline_output(source, int(output))
         return self._shapes.get(source)
@@ -87,11 +88,11 @@ class ShapeInference:
         shapes = node.attr["output_shapes"].list.shape
         return _from_proto(shapes[output]) if output < len(shapes) else None
 
-    def _const_ints(self, node, index: int) -> list[int] | None:
-        """The values of a small integer Const feeding input `index`."""
-        if index >= len(node.input):
+    def _const_ints(self, data: list[str], index: int) -> list[int] | None:
+        """The values of a small integer Const feeding data input `index`."""
+        if index >= len(data):
             return None
-        source = self._g.node(node.input[index].partition(":")[0])
+        source = self._g.node(data[index].partition(":")[0])
         if source is None or source.op != "Const":
             return None
         tensor = source.attr["value"].tensor
@@ -110,10 +111,13 @@ class ShapeInference:
         return values if len(values) == count else None
 
     def _infer(self, name: str):
-        node = self._g.node(name)
-        if node is None:
+        position = self._g.by_name.get(name)
+        if position is None:
             return None
-        op = node.op
+        # Names and inputs come from the index's Python lists; NodeDef fields
+        # (slow to reach through protobuf) only for the attrs an op needs.
+        op, node = self._g.ops[position], self._g.nodes[position]
+        data = [i for i in self._g.inputs[position] if not i.startswith("^")]
         if op in ("Placeholder", "PlaceholderWithDefault"):
             return _from_proto(node.attr["shape"].shape) if "shape" in node.attr else None
         if op == "Const":
@@ -123,44 +127,43 @@ class ShapeInference:
         if op in ("Variable", "VariableV2"):
             return _from_proto(node.attr["shape"].shape) if "shape" in node.attr else None
         if op == "ReadVariableOp":  # the value of a resource variable: its VarHandleOp's shape
-            handle = self._g.node(node.input[0].partition(":")[0]) if node.input else None
+            handle = self._g.node(data[0].partition(":")[0]) if data else None
             if handle is not None and handle.op == "VarHandleOp" and "shape" in handle.attr:
                 return _from_proto(handle.attr["shape"].shape)
             return None
-        first = self._input(node, 0)
+        first = self._input(data, 0)
         if op in _SAME_SHAPE:
             return first
         if op in _BROADCAST:
-            shapes = [self._input(node, i) for i in range(len([i for i in node.input if not i.startswith("^")]))]
-            return _broadcast(shapes)
+            return _broadcast([self._input(data, i) for i in range(len(data))])
         if op == "MatMul":
-            return _matmul(first, self._input(node, 1), node.attr["transpose_a"].b, node.attr["transpose_b"].b)
+            return _matmul(first, self._input(data, 1), node.attr["transpose_a"].b, node.attr["transpose_b"].b)
         if op in _CONV or op in _POOL:
-            return self._window(node, op, first)
+            return self._window(node, data, op, first)
         if op == "Reshape":
-            return _reshape(first, self._const_ints(node, 1))
+            return _reshape(first, self._const_ints(data, 1))
         if op == "Squeeze":
             return _squeeze(first, list(node.attr["squeeze_dims"].list.i))
         if op == "ExpandDims":
-            return _expand_dims(first, self._const_ints(node, 1))
+            return _expand_dims(first, self._const_ints(data, 1))
         if op in _REDUCE:
-            return _reduce(first, self._const_ints(node, 1), node.attr["keep_dims"].b)
+            return _reduce(first, self._const_ints(data, 1), node.attr["keep_dims"].b)
         if op in ("ArgMax", "ArgMin"):
-            return _reduce(first, self._const_ints(node, 1), False)
+            return _reduce(first, self._const_ints(data, 1), False)
         if op == "Transpose":
-            perm = self._const_ints(node, 1)
+            perm = self._const_ints(data, 1)
             return [first[p] for p in perm] if first is not None and perm and len(perm) == len(first) else None
         if op == "ConcatV2":
-            return self._concat(node)
+            return self._concat(data)
         return None
 
-    def _window(self, node, op, first):
+    def _window(self, node, data, op, first):
         if first is None or len(first) != 4 or node.attr["data_format"].s not in (b"", b"NHWC"):
             return None
         strides = list(node.attr["strides"].list.i) or [1, 1, 1, 1]
         padding = node.attr["padding"].s
         if op in _CONV:
-            kernel = self._input(node, 1)
+            kernel = self._input(data, 1)
             if kernel is None or len(kernel) != 4:
                 return None
             dilations = list(node.attr["dilations"].list.i) or [1, 1, 1, 1]
@@ -176,10 +179,9 @@ class ShapeInference:
             return None
         return [first[0], *spatial, channels]
 
-    def _concat(self, node):
-        data = [i for i in node.input if not i.startswith("^")]
-        axis = self._const_ints(node, len(data) - 1)
-        shapes = [self._input(node, i) for i in range(len(data) - 1)]
+    def _concat(self, data):
+        axis = self._const_ints(data, len(data) - 1)
+        shapes = [self._input(data, i) for i in range(len(data) - 1)]
         if not axis or any(s is None for s in shapes) or len({len(s) for s in shapes}) != 1:
             return None
         rank = len(shapes[0])

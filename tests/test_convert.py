@@ -434,3 +434,37 @@ def test_input_shapes_fix_signature_batch(kind, request, tmp_path):
     report = convert(artifact.path, str(tmp_path / "m.tflite"), input_shapes="2,4")
     assert [list(t.shape) for t in report.inputs] == [[2, 4]]
     assert [list(t.shape)[0] for t in report.outputs] == [2]
+
+
+def _pipeline_graph():
+    """it (IteratorGetNext, 2 outputs) -> a = Identity(it:0); b = AddV2(a, it:1), colocated with it."""
+    from tflite_tools.proto import tf_graph_pb2
+
+    graph = tf_graph_pb2.GraphDef()
+    graph.node.add(name="ds", op="BatchDatasetV2")
+    graph.node.add(name="it", op="IteratorGetNext", input=["ds"])
+    graph.node.add(name="a", op="Identity", input=["it"])
+    b = graph.node.add(name="b", op="AddV2", input=["a", "it:1"])
+    b.attr["_class"].list.s.append(b"loc:@it")
+    return graph
+
+
+def test_graph_cut_rewires_and_prunes():
+    from tflite_tools import graph_cut
+
+    cuts = [graph_cut.Cut("it:0", 1, [2, 3]), graph_cut.Cut("it:1", 1, [2, 3])]
+    cut, names = graph_cut.cut_at(_pipeline_graph(), cuts, ["b"])
+    assert names == ["it", "it_1"]
+    nodes = {n.name: n for n in cut.node}
+    assert sorted(nodes) == ["a", "b", "it", "it_1"]  # the dataset is pruned
+    assert nodes["it"].op == nodes["it_1"].op == "Placeholder"
+    assert [d.size for d in nodes["it_1"].attr["shape"].shape.dim] == [2, 3]
+    assert list(nodes["b"].input) == ["a", "it_1"]
+
+
+def test_graph_cut_names_the_uncut_tensor_still_needed():
+    from tflite_tools import graph_cut
+    from tflite_tools.errors import UsageError
+
+    with pytest.raises(UsageError, match="still need it:1"):
+        graph_cut.cut_at(_pipeline_graph(), [graph_cut.Cut("it:0", 1, [2, 3])], ["b"])

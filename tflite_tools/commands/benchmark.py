@@ -7,7 +7,8 @@
     tflite-tools benchmark saved_model/ --compare_tf           # convert, then side by side
 
 Flags take `--name=value` or `--name value`; bool flags also take a bare
-`--name`. A progress bar goes to stderr when it is a terminal and a phase runs
+`--name`. `--engine native|auto` runs TF's own benchmark_model binaries
+instead (tflite_tools.native), for one model at a time. A progress bar goes to stderr when it is a terminal and a phase runs
 longer than a second.
 """
 
@@ -18,6 +19,7 @@ import sys
 
 from tflite_tools.commands.freeze import parse_bool
 from tflite_tools.errors import UsageError
+from tflite_tools.native import engine
 
 _TFLITE = [
     ("--num_runs", int, "minimum number of runs (default 50); see --min_secs/--max_secs"),
@@ -102,6 +104,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
     side.add_argument("--tflite", default=None, metavar="OUT.tflite",
                       help="a .tflite converted from MODEL: run both on the same inputs")
     _add_bool(side, "--compare_tf", "convert MODEL to a temporary .tflite and run both")
+    engine.add_engine_flags(parser)
 
 
 def _flag_names() -> list[str]:
@@ -119,6 +122,9 @@ def run(args):
     model = args.model or args.graph
     if not model:
         raise UsageError("no model given: pass MODEL or --graph=MODEL")
+    native = engine.native_result("benchmark", args)  # --engine native|auto: TF's own tools
+    if native is not None:
+        return native
     flags = {name: getattr(args, name) for name in _flag_names()}
     progress = _TerminalProgress() if sys.stderr.isatty() else None
     try:

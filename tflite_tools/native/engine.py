@@ -39,13 +39,14 @@ _NATIVE_ONLY = ("tf_source", "tool_dir", "bazel_flag", "bazel_startup_flag", "re
                 "build_against_wheel")
 
 
-def add_engine_flags(parser: argparse.ArgumentParser) -> None:
-    """Add --engine and the native engine's flags to a command's parser."""
+def add_engine_flags(parser: argparse.ArgumentParser, choose: bool = True) -> None:
+    """Add --engine (unless `choose` is False, e.g. for doctor) and the native engine's flags."""
     group = parser.add_argument_group(
         "engine", "run TensorFlow's own tools (native) or tflite-tools' Python code")
-    group.add_argument("--engine", choices=ENGINES, default="python",
-                       help="python (default), native (TF's tools: prebuilt, or built from "
-                            "--tf_source with Bazel), or auto (native when already available)")
+    if choose:
+        group.add_argument("--engine", choices=ENGINES, default="python",
+                           help="python (default), native (TF's tools: prebuilt, or built from "
+                                "--tf_source with Bazel), or auto (native when already available)")
     group.add_argument("--tf_source", metavar="DIR", default=None,
                        help="TensorFlow source tree to build the tools from "
                             "(default: $TF_SOURCE_DIR)")

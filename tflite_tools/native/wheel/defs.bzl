@@ -1,28 +1,32 @@
 """`tf_wheel_cc_binary`: a C++ program linked against the installed TensorFlow wheel.
 
-BUILD (in a workspace that declared @tf_wheel and @tf_source with
+BUILD (in a workspace that declared @tf_wheel and the tool's tf_tool_sources with
 repositories.bzl):
 
     load("//:defs.bzl", "tf_wheel_cc_binary")
-    tf_wheel_cc_binary(name = "summarize_graph",
-                       srcs = ["@tf_source//:tensorflow/tools/graph_transforms/summarize_graph_main.cc"])
+    tf_wheel_cc_binary(
+        name = "summarize_graph",
+        sources = "@summarize_graph_sources",
+        srcs = ["tensorflow/tools/graph_transforms/summarize_graph_main.cc"],
+    )
 """
 
 load("@rules_cc//cc:defs.bzl", "cc_binary")
 load("@tf_wheel//:flags.bzl", "WHEEL_COPTS")
 
-def tf_wheel_cc_binary(name, srcs, **kwargs):
-    """A cc_binary over the wheel's TensorFlow and the tool sources' headers.
+def tf_wheel_cc_binary(name, sources, srcs, **kwargs):
+    """A cc_binary over the wheel's TensorFlow and a tf_tool_sources repository.
 
     Args:
       name: the binary's name.
-      srcs: its source files (labels in @tf_source).
+      sources: the tf_tool_sources repository holding its files ("@name").
+      srcs: its source files, as paths inside `sources`.
       **kwargs: passed to cc_binary (e.g. copts, visibility).
     """
     cc_binary(
         name = name,
-        srcs = srcs,
-        deps = ["@tf_source//:headers", "@tf_wheel//:tensorflow"],
+        srcs = ["{}//:{}".format(sources, path) for path in srcs],
+        deps = [sources + "//:headers", "@tf_wheel//:tensorflow"],
         # The wheel's op kernels and the direct-session factory register
         # themselves from static initializers: both libraries must stay
         # linked even when no symbol of theirs looks used, or a Session

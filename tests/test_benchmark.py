@@ -636,6 +636,15 @@ def test_flex_tflite_says_what_it_needs(select_ops_graph, tmp_path):
     assert "needs the Flex delegate for select TF ops (FlexCumprod)" in err and "Traceback" not in err
 
 
+def test_engine_flag_side_by_side_is_python_only(frozen_graph, tflite_model):
+    code, _, err = cli(frozen_graph.path, "--tflite", tflite_model.path, "--engine", "native")
+    assert code == 2 and "run in the Python engine only" in err
+    # auto falls back to the Python engine when the native tools cannot do the job
+    code, _, err = cli(frozen_graph.path, "--tflite", tflite_model.path, "--engine=auto",
+                       *FAST_TF, *FAST_TFLITE)
+    assert code == 0, err
+
+
 def test_missing_model_and_bad_tflite(tmp_path, frozen_graph):
     code, _, err = cli(str(tmp_path / "nope.tflite"))
     assert code == 2 and "does not exist" in err

@@ -19,6 +19,7 @@ says where a tool is without building anything (for `--engine auto` and
 from __future__ import annotations
 
 import os
+import shutil
 import sys
 from dataclasses import dataclass
 from typing import Sequence, TextIO
@@ -128,14 +129,8 @@ class NativeTools:
             candidates.append(os.path.join(self.tool_dir, tool.package_path))
             candidates += [os.path.join(self.tool_dir, f) for f in tool.file_names]
         if self.search_path and not self.tf_source:
-            candidates += [p for p in map(_which, tool.file_names) if p]
+            candidates += [p for p in map(shutil.which, tool.file_names) if p]
         return next((p for p in candidates if os.path.isfile(p) and os.access(p, os.X_OK)), None)
-
-
-def _which(file_name: str) -> str | None:
-    import shutil  # noqa: PLC0415 (only when PATH is searched)
-
-    return shutil.which(file_name)
 
 
 def tool_environment() -> dict[str, str]:

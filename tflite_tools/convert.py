@@ -12,9 +12,10 @@ What happens per artifact kind (tflite_tools.converter_api picks the entry point
   * `input_arrays` naming a tensor that is not a Placeholder: the graph is
     cut there (tflite_tools.graph_cut) and the input pipeline pruned;
   * TF1 SavedModel: the V1 SavedModel converter on its signature (or frozen
-    and cut like a graph when names are given);
+    and cut like a graph when names or shapes are given);
   * TF2 SavedModel and Keras: the V2 converters; `input_shapes` goes through
-    a concrete function with fixed shapes;
+    a concrete function with fixed input specs (SavedModel) or the model
+    called on fixed-shape Inputs (Keras);
   * a .tflite: copied as is (no options may be given).
 
 The output is written atomically (nothing is left on failure), the inputs
@@ -38,7 +39,6 @@ from tflite_tools.proto import common_pb2, conversion_pb2, summary_pb2
 
 DEFAULT_TAGS = ("serve",)
 DEFAULT_SIGNATURE = "serving_default"
-_GRAPH_FORMATS = ("FROZEN_GRAPH", "GRAPH_DEF", "CHECKPOINT", "META_GRAPH")
 _PLACEHOLDERS = ("Placeholder", "PlaceholderV2")
 
 

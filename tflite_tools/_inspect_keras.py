@@ -124,7 +124,8 @@ def _layer_shapes(class_name: str, layers: list) -> tuple[dict, dict]:
         else:
             inbound = [shapes.get(previous)] if class_name == "Sequential" else _inbound_shapes(layer, shapes)
             shape = _output_shape(layer, inbound)
-        shapes[name] = shape
+        # A config missing a field (units=None, ...) leaves the shape unknown rather than wrong.
+        shapes[name] = shape if shape is not None and all(isinstance(d, int) for d in shape) else None
         dtypes[name] = _dtype(cfg)
         previous = name
     return shapes, dtypes

@@ -103,6 +103,8 @@ class ShapeInference:
         if count > 64:
             return None
         if tensor.tensor_content:
+            if len(tensor.tensor_content) != count * struct.calcsize(fmt):
+                return None
             values = list(struct.unpack(f"<{count}{fmt}", tensor.tensor_content))
         else:
             values = list(tensor.int_val if tensor.dtype == 3 else tensor.int64_val)
@@ -162,11 +164,15 @@ class ShapeInference:
             return None
         strides = list(node.attr["strides"].list.i) or [1, 1, 1, 1]
         padding = node.attr["padding"].s
+        if len(strides) != 4 or min(strides) < 1:
+            return None
         if op in _CONV:
             kernel = self._input(data, 1)
             if kernel is None or len(kernel) != 4:
                 return None
             dilations = list(node.attr["dilations"].list.i) or [1, 1, 1, 1]
+            if len(dilations) != 4:
+                return None
             window = [(kernel[0] - 1) * dilations[1] + 1, (kernel[1] - 1) * dilations[2] + 1]
             channels = kernel[3] if op == "Conv2D" else (kernel[2] * kernel[3] if kernel[2] >= 0 else -1)
         else:

@@ -27,10 +27,12 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
 from tflite_tools.errors import UsageError
-from tflite_tools.native.tools import NativeTools
+
+if TYPE_CHECKING:  # the tools (and plumbum) load only when a native engine is chosen
+    from tflite_tools.native.tools import NativeTools
 
 ENGINES = ("python", "native", "auto")
 DEFAULT_TOOL_TIMEOUT_S = 600.0
@@ -98,12 +100,12 @@ def native_result(command: str, args: argparse.Namespace, **routed):
     Raises:
         UsageError: --engine native for an input the native tools cannot take.
     """
-    from tflite_tools.native.commands import COMMANDS, Unsupported  # noqa: PLC0415
-
-    needs, run = COMMANDS[command]
     if getattr(args, "engine", "python") == "python":
         resolve_engine(args, [])  # rejects native-only flags
         return None
+    from tflite_tools.native.commands import COMMANDS, Unsupported  # noqa: PLC0415
+
+    needs, run = COMMANDS[command]
     try:
         tools = resolve_engine(args, needs(args))
     except Unsupported:
@@ -115,6 +117,8 @@ def native_result(command: str, args: argparse.Namespace, **routed):
 
 def native_tools(args: argparse.Namespace, progress=None) -> NativeTools:
     """NativeTools from the engine flags (and $TF_SOURCE_DIR); Bazel progress goes to stderr."""
+    from tflite_tools.native.tools import NativeTools  # noqa: PLC0415
+
     tf_source = getattr(args, "tf_source", None) or os.environ.get("TF_SOURCE_DIR") or None
     builder = None
     if getattr(args, "build_against_wheel", False):

@@ -122,6 +122,8 @@ def test_keras_weights_and_layers(request, kind):
     assert sorted(tuple(s.shape) for s in summary.variables) == sorted(artifact.variables.values())
     assert summary.variable_parameters == _params(artifact.variables) == 67
     assert {c.op: c.count for c in summary.op_counts} == {"Dense": 2, "InputLayer": 1}
+    assert summary.producer.startswith("keras 3.")
+    assert "Layer types: 2 Dense, 1 InputLayer" in format_text(summary)
     if kind == "keras_h5":
         assert {s.name for s in summary.variables} == set(artifact.variables)
 

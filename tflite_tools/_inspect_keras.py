@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections
 import io
+import json
 import math
 import zipfile
 
@@ -51,11 +52,11 @@ def describe(config: dict, weights_path: str, is_zip: bool, summary: summary_pb2
     counts = collections.Counter(layer.get("class_name", "") for layer in layers)
     summary.op_counts.extend(common_pb2.OpCount(op=op, count=n)
                              for op, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
-    summary.notes.append("op counts of a Keras model count its layer classes.")
     _note_code_layers(layers, summary)
     try:
         summary.variables.extend(_weights(weights_path, is_zip))
-    except (OSError, KeyError, zipfile.BadZipFile) as exc:
+        summary.producer = _keras_version(weights_path, is_zip)
+    except (OSError, KeyError, ValueError, zipfile.BadZipFile) as exc:
         summary.notes.append(f"the weights could not be read ({exc}); variables are not listed.")
     summary.variable_parameters = sum(math.prod(spec.shape) for spec in summary.variables)
 
@@ -236,6 +237,22 @@ def _spec(name, dtype, shape, op, index) -> common_pb2.TensorSpec:
     else:
         spec.shape.extend(shape)
     return spec
+
+
+def _keras_version(path: str, is_zip: bool) -> str:
+    """"keras <version>" as the file records it (metadata.json or HDF5 attrs), or ""."""
+    if is_zip:
+        with zipfile.ZipFile(path) as archive:
+            if "metadata.json" not in archive.namelist():
+                return ""
+            version = json.loads(archive.read("metadata.json")).get("keras_version", "")
+    else:
+        import h5py  # noqa: PLC0415 (only Keras files need it)
+
+        with h5py.File(path, "r") as f:
+            version = f.attrs.get("keras_version", "")
+    version = version.decode("utf-8") if isinstance(version, bytes) else str(version)
+    return f"keras {version}" if version else ""
 
 
 def _weights(path: str, is_zip: bool) -> list[common_pb2.TensorSpec]:

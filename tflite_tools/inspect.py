@@ -274,6 +274,7 @@ def format_text(summary: summary_pb2.ModelSummary, top_ops: int = 10) -> str:
     """The human report of `inspect` (the CLI's --format text)."""
     fmt = summary_pb2.ModelFormat.Name(summary.format)
     tflite = summary.format == summary_pb2.TFLITE
+    keras = summary.format in (summary_pb2.KERAS_H5, summary_pb2.KERAS_V3)
     encoding = f" ({summary.detection.encoding})" if summary.detection.encoding else ""
     lines = [f"{summary.source_path}: {fmt}{encoding}"]
     lines += [f"  - {line}" for line in summary.detection.evidence]
@@ -297,15 +298,19 @@ def format_text(summary: summary_pb2.ModelSummary, top_ops: int = 10) -> str:
         lines += _tensor_lines(summary.variables[:20])
         if len(summary.variables) > 20:
             lines.append(f"  ... and {len(summary.variables) - 20} more")
+    if tflite:
+        size = f"{summary.node_count:,} operators, {summary.function_count} subgraphs"
+    elif keras:
+        size = f"{summary.node_count:,} layers"
+    else:
+        size = (f"{summary.node_count:,} nodes, {summary.function_count} functions, "
+                f"{summary.control_edges} control edges")
     lines.append(f"Parameters: {summary.const_parameters:,} in constants, {summary.variable_parameters:,} in "
-                 f"variables; {summary.node_count:,} {'operators' if tflite else 'nodes'}, {summary.function_count} "
-                 f"{'subgraphs' if tflite else 'functions'}, "
-                 f"{summary.control_edges} control edges"
-                 + (f"; producer {summary.producer}" if summary.producer else ""))
+                 f"variables; {size}" + (f"; producer {summary.producer}" if summary.producer else ""))
     if summary.op_counts:
         shown = ", ".join(f"{c.count} {c.op}" for c in summary.op_counts[:top_ops])
         more = f", ... ({len(summary.op_counts)} op types)" if len(summary.op_counts) > top_ops else ""
-        lines.append(f"Op types: {shown}{more}")
+        lines.append(f"{'Layer types' if keras else 'Op types'}: {shown}{more}")
     for signature in summary.signatures:
         lines.append(f"Signature '{signature.key}'" + (f" ({signature.method_name})" if signature.method_name else "") + ":")
         lines += _tensor_lines(signature.inputs, "    in   ")

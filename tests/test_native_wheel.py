@@ -3,8 +3,10 @@
 There is no TensorFlow source tree here, so the wheel wrapping (the
 generated workspace, `tf_wheel` / `tf_tool_sources` repository rules and
 `tf_wheel_cc_binary`) builds tests/native_wheel_probe/graph_probe.cc, a
-program of ours that reads a GraphDef and creates a Session with TF's C++
-API; its output is checked against our own reading of the same graph.
+program of ours that parses flags with TF's parser, reads a GraphDef,
+creates a Session and a StatSummarizer with TF's C++ API (what
+summarize_graph and benchmark_model use); its output is checked against our
+own reading of the same graph.
 """
 
 from __future__ import annotations
@@ -52,7 +54,7 @@ def probe() -> str:
 
 
 def _probe(path: str, graph: str) -> dict:
-    code, out, _ = plumbum.local[path].run([graph], retcode=None, timeout=300)
+    code, out, _ = plumbum.local[path].run([f"--graph={graph}"], retcode=None, timeout=300)
     assert code == 0, out
     facts = {"ops": {}}
     for line in out.splitlines():
@@ -76,6 +78,7 @@ def test_probe_reads_graphs_like_our_python(probe, case):
     assert facts["placeholders"] == ",".join(n.name for n in graph_def.node if n.op == "Placeholder")
     # A Session over the graph: the direct-session factory was linked in.
     assert facts["session"] == "ok"
+    assert facts["stat_summarizer"] == "ok"
 
 
 def test_both_wheel_libraries_stay_linked(probe):
@@ -85,10 +88,14 @@ def test_both_wheel_libraries_stay_linked(probe):
     assert "libtensorflow_cc.so.2" in needed and "libtensorflow_framework.so.2" in needed
 
 
-def test_probe_exit_code_on_a_missing_graph(probe, tmp_path):
-    code, _, err = plumbum.local[probe].run([str(tmp_path / "none.pb")], retcode=None, timeout=300)
+def test_probe_exit_code_on_a_missing_graph_or_bad_flags(probe, tmp_path):
+    code, _, err = plumbum.local[probe].run([f"--graph={tmp_path / 'none.pb'}"], retcode=None,
+                                            timeout=300)
     assert code == 255
     assert "Loading graph" in err
+    code, _, err = plumbum.local[probe].run(["--graf=x.pb"], retcode=None, timeout=300)
+    assert code == 255
+    assert "--graph" in err  # TF's usage text
 
 
 def test_a_tree_without_the_tool_sources_fails_naming_them(tmp_path, monkeypatch):

@@ -6,32 +6,40 @@
 //   placeholders=<comma list, GraphDef order>
 //   op <Op> <count>            (one line per op type, byte-wise ascending)
 //   session=ok                 (a Session was created over the graph)
+//   stat_summarizer=ok         (StatSummarizer, as benchmark_model uses it)
 //
-// Exit codes follow TF's tools: 255 when the graph cannot be read or the
-// Session cannot be created, 255 on bad usage.
+// Usage, with TF's own flag parser (as TF's tools): graph_probe --graph=PATH.
+// Exit codes follow TF's tools: 255 when the flags are wrong, the graph
+// cannot be read or the Session cannot be created.
 #include <iostream>
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "tensorflow/core/framework/graph.pb.h"
 #include "tensorflow/core/platform/env.h"
 #include "tensorflow/core/public/session.h"
+#include "tensorflow/core/util/command_line_flags.h"
+#include "tensorflow/core/util/stat_summarizer.h"
 
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::cerr << "usage: " << argv[0] << " GRAPH.pb" << std::endl;
+  std::string path;
+  std::vector<tensorflow::Flag> flags = {tensorflow::Flag("graph", &path, "GraphDef file")};
+  const std::string usage = tensorflow::Flags::Usage(argv[0], flags);
+  if (!tensorflow::Flags::Parse(&argc, argv, flags) || argc > 1 || path.empty()) {
+    std::cerr << usage;
     return -1;
   }
   tensorflow::GraphDef graph;
   tensorflow::Status status =
-      tensorflow::ReadBinaryProto(tensorflow::Env::Default(), argv[1], &graph);
+      tensorflow::ReadBinaryProto(tensorflow::Env::Default(), path, &graph);
   if (!status.ok()) {
     // Like TF's LoadTextOrBinaryGraphFile: binary first, then text.
-    status = tensorflow::ReadTextProto(tensorflow::Env::Default(), argv[1], &graph);
+    status = tensorflow::ReadTextProto(tensorflow::Env::Default(), path, &graph);
   }
   if (!status.ok()) {
-    std::cerr << "Loading graph '" << argv[1] << "' failed with " << status.ToString() << std::endl;
+    std::cerr << "Loading graph '" << path << "' failed with " << status.ToString() << std::endl;
     return -1;
   }
   std::map<std::string, int> ops;
@@ -61,5 +69,8 @@ int main(int argc, char** argv) {
     return -1;
   }
   std::cout << "session=ok" << std::endl;
+  tensorflow::StatSummarizer stats(graph);
+  stats.ProcessStepStats(tensorflow::StepStats());
+  std::cout << "stat_summarizer=ok" << std::endl;
   return 0;
 }

@@ -79,6 +79,7 @@ def _describe(model, summary) -> None:
     summary.op_counts.extend(common_pb2.OpCount(op=op, count=n)
                              for op, n in sorted(counts.items(), key=lambda item: (-item[1], item[0])))
     summary.const_parameters = _const_parameters(model)
+    summary.producer = _producer(model)
     for s in range(model.SignatureDefsLength()):
         signature = model.SignatureDefs(s)
         graph = model.Subgraphs(signature.SubgraphIndex())
@@ -94,6 +95,20 @@ def _describe(model, summary) -> None:
     compat.select_tf_ops.extend(op[len(_FLEX_PREFIX):] for op in sorted(custom) if op.startswith(_FLEX_PREFIX))
     compat.custom_ops.extend(op for op in sorted(custom) if not op.startswith(_FLEX_PREFIX))
     compat.convertible_with_builtins = not custom
+
+
+def _producer(model) -> str:
+    """The converter's description and the minimum runtime version it recorded
+    (metadata "min_runtime_version"), which older interpreters trip over."""
+    description = (model.Description() or b"").decode("utf-8", "replace")
+    for m in range(model.MetadataLength()):
+        metadata = model.Metadata(m)
+        if metadata.Name() == b"min_runtime_version" and 0 < metadata.Buffer() < model.BuffersLength():
+            raw = model.Buffers(metadata.Buffer()).DataAsNumpy()
+            if not isinstance(raw, int):  # DataAsNumpy gives 0 for an empty buffer
+                version = bytes(raw).split(b"\0", 1)[0].decode("utf-8", "replace")
+                return f"{description} (min runtime {version})".strip()
+    return description
 
 
 def _const_parameters(model) -> int:

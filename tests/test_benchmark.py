@@ -242,6 +242,31 @@ def test_json_and_pbtxt_fields(tflite_model):
     assert code == 0 and parsed.runs[0].inference.count == 5
 
 
+REAL_LOGS = os.path.join(REPO, "..", "shared", "fixtures", "real_outputs")
+
+
+def test_parsed_real_logs_render_and_parse_back():
+    """`tflite-tools parse LOG --format text` prints through format_text: what a
+    real log holds (op-profiling sections, errors), nothing it does not."""
+    from tflite_tools import parsers
+
+    text = open(os.path.join(REAL_LOGS, "benchmark_model_tflite", "01.txt")).read()
+    parsed = parsers.parse("tflite_benchmark_model", text)
+    again = parsers.parse("tflite_benchmark_model", format_text(parsed)).runs[0]
+    run = parsed.runs[0]
+    assert [(t.section, t.title, len(t.rows)) for t in again.tables] == \
+        [(t.section, t.title, len(t.rows)) for t in run.tables]
+    assert [s.section for s in again.profile_summaries] == [s.section for s in run.profile_summaries]
+    _same_stat(again.inference, run.inference)
+    assert (again.init_us, again.memory.overall_mb) == (run.init_us, run.memory.overall_mb)
+
+    failed = parsers.parse("tflite_benchmark_model", open(
+        os.path.join(REAL_LOGS, "benchmark_model_tflite", "13.txt")).read())
+    out = format_text(failed)
+    assert "Didn't find op for builtin opcode 'MUL' version '5'" in out
+    assert "count=" not in out and "Inference timings" not in out and "Memory footprint" not in out
+
+
 def test_op_profiling_is_refused_not_faked(tflite_model):
     code, out, err = cli(tflite_model.path, *FAST_TFLITE, "--enable_op_profiling=true")
     assert code == 2 and out == ""

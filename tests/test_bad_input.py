@@ -192,3 +192,10 @@ def test_sharded_checkpoint_missing_its_second_shard(sharded_checkpoint, tmp_pat
     shutil.copytree(sharded_checkpoint, copy)
     os.remove(copy / "model.ckpt-3.data-00001-of-00002")
     _assert_one_line_error(copy, "model.ckpt-3.data-00001-of-00002 is missing")
+
+
+def test_saved_model_missing_its_variables_data(saved_model_tf2, tmp_path):
+    copy = tmp_path / "exported"
+    shutil.copytree(saved_model_tf2.directory, copy)
+    os.remove(copy / "variables" / "variables.data-00000-of-00001")
+    _assert_one_line_error(copy, "variables.data-00000-of-00001 is missing")

@@ -40,3 +40,18 @@ def test_doctor_text_is_one_table():
     assert all(line[value_column - 2:value_column] == "  " for line in lines[1:])
     assert any(line.startswith("TensorFlow ") for line in lines)
     assert any(line.startswith("convert KERAS_V3 ") for line in lines)
+
+
+def test_doctor_native_section(tmp_path, monkeypatch):
+    """Without built tools the native section says so; --tool_dir is where doctor looks."""
+    import os
+    import sys
+
+    monkeypatch.delenv("TF_SOURCE_DIR", raising=False)
+    monkeypatch.setenv("PATH", os.path.dirname(sys.executable) + os.pathsep + "/usr/bin")
+    out, err = io.StringIO(), io.StringIO()
+    assert main(["doctor", "--format", "json", "--tool_dir", str(tmp_path)], stdout=out, stderr=err) == 0
+    native = json.loads(out.getvalue())["native"]
+    assert native["checked"] is True
+    assert [t["name"] for t in native["tools"]][:2] == ["summarize_graph", "freeze_graph"]
+    assert not any(t.get("found") for t in native["tools"])

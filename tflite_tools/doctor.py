@@ -7,21 +7,32 @@ The Python engine is TensorFlow itself (convert, freeze, verify need it).
 For each artifact kind the report gives the raw TensorFlow call tflite-tools
 makes, so users of older TF can find the equivalent spelling in
 `api_history` (tf.contrib.lite.toco_convert ... tf.lite.TFLiteConverter).
-The `native` section (Bazel, a TF source tree, the C++ tools) is left for
-the native engine's probe to fill.
+The `native` section (Bazel, a TF source tree, the C++ tools) comes from
+`tflite_tools.native.probe`.
 """
 
 from __future__ import annotations
 
+import argparse
 import importlib.metadata
 import platform
 
 from tflite_tools.proto import doctor_pb2
 
 
-def doctor() -> doctor_pb2.Doctor:
-    """Probe the installed TensorFlow and its converter APIs; never raises for a missing TF."""
+def doctor(native_tools=None) -> doctor_pb2.Doctor:
+    """Probe the installed TensorFlow, its converter APIs and the native engine.
+
+    Args:
+      native_tools: a `tflite_tools.native.tools.NativeTools` saying where the
+        native tools may be (default: PATH and $TF_SOURCE_DIR).
+
+    Never raises for a missing TensorFlow, Bazel or tool: the report says so.
+    """
+    from tflite_tools.native import engine, probe
+
     report = doctor_pb2.Doctor(python_version=platform.python_version())
+    report.native.CopyFrom(probe.probe(native_tools or engine.native_tools(argparse.Namespace())))
     report.keras_version = _version("keras")
     report.tf_keras_version = _version("tf-keras")
     report.litert_version = _version("ai-edge-litert")

@@ -1,16 +1,18 @@
-"""`tflite-tools doctor`: TensorFlow version, converter APIs, raw calls per artifact kind."""
+"""`tflite-tools doctor`: TensorFlow, converter APIs, raw calls per artifact kind, native tools."""
 
 from __future__ import annotations
 
 import argparse
 
+from tflite_tools.native import engine
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
-    del parser  # no options yet
+    # Where to look for native tools; doctor itself has no engine to choose.
+    engine.add_engine_flags(parser, choose=False)
 
 
 def run(args):
-    del args
     from tflite_tools.doctor import doctor
 
-    return doctor()
+    return doctor(engine.native_tools(args))

@@ -131,3 +131,8 @@ def test_convert_native_classic_pipeline(built_tools, checkpoint_graph, tmp_path
                                   checkpoint=None)
     assert report.options.engine == "native" and out.is_file()
     assert report.steps[0].startswith("freeze_graph (native)")
+
+
+def test_inspect_native_refuses_a_meta_graph(checkpoint_graph):
+    with pytest.raises(UsageError, match="is a MetaGraphDef: use --engine python"):
+        engine.native_result("inspect", _args("inspect", [checkpoint_graph.files["meta"]] + ENGINE_FLAGS))

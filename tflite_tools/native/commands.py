@@ -46,10 +46,14 @@ def summarize(tools: NativeTools, args):
 # --- inspect -------------------------------------------------------------------
 
 def inspect_needs(args) -> list[str]:
-    fmt = _format(args.model)
-    if fmt not in _GRAPH_FORMATS:
+    from tflite_tools.detect import detect  # noqa: PLC0415
+
+    detection = detect(args.model)
+    fmt = summary_pb2.ModelFormat.Name(detection.format)
+    if fmt not in _GRAPH_FORMATS or (detection.graph_path or args.model).endswith(".meta"):
+        what = "a MetaGraphDef" if fmt in _GRAPH_FORMATS else fmt.lower().replace("_", " ")
         raise Unsupported(f"inspect --engine native reads GraphDefs with summarize_graph; "
-                          f"'{args.model}' is {fmt.lower().replace('_', ' ')}: use --engine python.")
+                          f"'{args.model}' is {what}: use --engine python.")
     return ["summarize_graph"]
 
 

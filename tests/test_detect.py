@@ -211,3 +211,16 @@ def test_v1_checkpoint_file_and_directory(v1_checkpoint):
     assert bundle.version == 1 and bundle.missing_shards() == []
     assert {name: (entry.dtype, tuple(d.size for d in entry.shape.dim)) for name, entry in bundle.entries} == \
         {"dense/w": (1, (3, 2)), "step": (9, ())}
+
+
+def test_export_directory_of_timestamped_saved_models(saved_model_tf2, tmp_path):
+    for stamp in ("1700000000", "1700000100", "999"):
+        shutil.copytree(saved_model_tf2.directory, tmp_path / stamp)
+    detection = detect(str(tmp_path))
+    assert _format(detection) == "SAVED_MODEL_TF2"
+    assert detection.graph_path == str(tmp_path / "1700000100" / "saved_model.pb")
+    assert any("using the latest, 1700000100" in line for line in detection.evidence)
+    from tflite_tools.inspect import inspect
+
+    command = inspect(str(tmp_path)).convert_command  # names the SavedModel itself, ready to run
+    assert command.startswith(f"tflite-tools convert {tmp_path / '1700000100'} --output_file=1700000100.tflite")

@@ -366,6 +366,15 @@ def _detect_directory(path: str, detection) -> None:
                                       "to inspect it instead)")
         return
     if not models:
+        exports = sorted((n for n in names if any(os.path.isfile(os.path.join(path, n, f))
+                                                  for f in SAVED_MODEL_FILES)), key=_export_order)
+        if exports:
+            # Estimator/serving layouts: export_dir/<timestamp>/saved_model.pb.
+            detection.evidence.append(
+                f"{_base(path)}: holds the SavedModel {exports[0]}" if len(exports) == 1 else
+                f"{_base(path)}: SavedModel exports {', '.join(exports)}; using the latest, {exports[-1]}")
+            _detect_saved_model(os.path.join(path, exports[-1]), detection)
+            return
         raise InputError(
             f"directory '{path}' holds no TensorFlow model (no saved_model.pb, checkpoint, "
             ".pb/.pbtxt/.meta, .tflite, .h5 or .keras file); pass the model file or its directory.")
@@ -378,6 +387,11 @@ def _detect_directory(path: str, detection) -> None:
                          "you mean as the path.")
     detection.evidence.append(f"{_base(path)}: the only model file in it is {_base(models[0])}")
     _detect_file(models[0], detection)
+
+
+def _export_order(name: str) -> tuple[int, str]:
+    """Numbered export directories (timestamps, versions) in numeric order."""
+    return (int(name), name) if name.isdigit() else (-1, name)
 
 
 def _detect_saved_model(directory: str, detection) -> None:

@@ -228,6 +228,9 @@ def _saved_variables(object_graph) -> list:
 def _convert_command(path: str, summary) -> str:
     if summary.format == summary_pb2.TFLITE:
         return ""
+    saved_model = summary.format in (summary_pb2.SAVED_MODEL_TF1, summary_pb2.SAVED_MODEL_TF2)
+    if saved_model:  # the SavedModel directory itself, also when given its .pb or an export dir above it
+        path = os.path.dirname(summary.detection.graph_path) or "."
     stem = os.path.splitext(os.path.basename(os.path.normpath(path)))[0] or "model"
     command = f"tflite-tools convert {shlex.quote(path)} --output_file={shlex.quote(stem + '.tflite')}"
     compat = summary.tflite_compatibility
@@ -235,7 +238,7 @@ def _convert_command(path: str, summary) -> str:
         command += " --allow_select_tf_ops"
     if compat.custom_ops:
         command += " --allow_custom_ops"
-    if summary.format in (summary_pb2.SAVED_MODEL_TF1, summary_pb2.SAVED_MODEL_TF2):
+    if saved_model:
         tags = list(summary.detection.tags)
         if tags and "serve" not in tags:
             command += f" --saved_model_tags={','.join(tags)}"

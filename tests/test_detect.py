@@ -41,9 +41,9 @@ def test_directory_with_one_graph_in_two_encodings_is_that_graph(frozen_graph):
     assert detection.graph_path == frozen_graph.files["pb"]
 
 
-@pytest.mark.parametrize("role", ["prefix", "index", "data", "meta", "pb", "pbtxt", "checkpoint_state"])
+@pytest.mark.parametrize("role", ["directory", "prefix", "index", "data", "meta", "pb", "pbtxt", "checkpoint_state"])
 def test_any_checkpoint_file_gives_the_checkpoint(checkpoint_graph, role):
-    path = checkpoint_graph.directory if role == "checkpoint_state" else checkpoint_graph.files[role]
+    path = checkpoint_graph.directory if role == "directory" else checkpoint_graph.files[role]
     detection = detect(path)
     assert _format(detection) == "CHECKPOINT"
     assert detection.checkpoint_prefix == checkpoint_graph.files["prefix"]

@@ -105,6 +105,11 @@ def _detect_file(path: str, detection) -> None:
     if name in SAVED_MODEL_FILES:
         _detect_saved_model(os.path.dirname(path) or ".", detection)
         return
+    if name == CHECKPOINT_STATE:
+        prefix = _latest_prefix(os.path.dirname(path) or ".", detection)
+        if prefix:
+            _checkpoint_from_prefix(prefix, detection)
+            return
     _detect_protobuf(path, detection)
 
 

@@ -9,19 +9,22 @@ It reads file headers and parses protobufs; it never imports TensorFlow.
     True
 
 Rules, in order:
+  * a checkpoint prefix, or any of its files (.index, .data-*, .meta, the
+    `checkpoint` state file; a V1 single-file checkpoint), is a CHECKPOINT,
+    with the .meta or the one graph file beside it;
   * a file starting with the flatbuffer identifier "TFL3" (bytes 4..8) is
     .tflite; the HDF5 signature is Keras H5; a zip with config.json is a
     Keras 3 .keras file;
-  * a checkpoint prefix, or any of its files (.index, .data-*, .meta), is a
-    CHECKPOINT; a directory with a `checkpoint` state file or .index files
-    is a CHECKPOINT at its latest prefix, with the .meta or the graph file
-    beside it;
-  * a directory with saved_model.pb/.pbtxt is a SavedModel: TF2 when a meta
-    graph carries an object graph with nodes, else TF1;
+  * saved_model.pb/.pbtxt, or a directory holding one, is a SavedModel: TF2
+    when a meta graph carries an object graph with nodes, else TF1; a
+    directory of numbered exports means the latest;
+  * a directory with a `checkpoint` state file or .index files is a
+    CHECKPOINT at its latest prefix (relative paths taken against it);
   * any other file is parsed as a GraphDef or a MetaGraphDef (binary, then
     text): a GraphDef with variable nodes is a CHECKPOINT when a checkpoint
     sits beside it, else GRAPH_DEF; one without is a FROZEN_GRAPH;
-  * a directory holding exactly one model file is that file.
+  * a directory holding exactly one model (one graph, saved binary and as
+    text at most) is that model.
 Anything else raises InputError with one sentence saying what was found.
 """
 

@@ -95,10 +95,6 @@ class _Layer:
 
 _GRAPH_FORMATS = ("FROZEN_GRAPH", "GRAPH_DEF", "CHECKPOINT", "META_GRAPH")
 _VARIABLE_OPS = ("Variable", "VariableV2", "VarHandleOp")
-# Unconsumed nodes that are bookkeeping, not results (summarize_graph's
-# rule plus what training graphs leave dangling).
-_NOT_OUTPUTS = ("Const", "Assign", "NoOp", "Placeholder", "VariableV2", "Variable", "VarHandleOp",
-                "AssignVariableOp", "SaveV2", "RestoreV2", "MergeV2Checkpoints")
 
 
 def _strip(name: str) -> str:
@@ -117,10 +113,11 @@ def _graph_def_of(model):
 
 
 def _graph_outputs(graph_def) -> list[str]:
-    """Unconsumed nodes, as summarize_graph suggests them, minus saver/variable plumbing."""
-    consumed = {_node_name(i) for node in graph_def.node for i in node.input}
-    return [n.name for n in graph_def.node if n.name not in consumed and n.op not in _NOT_OUTPUTS
-            and not n.name.startswith("save/")]
+    """The outputs `inspect` reports: unconsumed nodes minus bookkeeping sinks."""
+    from tflite_tools import _inspect_graph  # noqa: PLC0415
+
+    kept, _ = _inspect_graph.outputs(_inspect_graph.index(graph_def))
+    return [spec.name for spec in kept]
 
 
 def _freeze_on_the_way(model, flags: TfFlags):

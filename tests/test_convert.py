@@ -468,3 +468,25 @@ def test_graph_cut_names_the_uncut_tensor_still_needed():
 
     with pytest.raises(UsageError, match="still need it:1"):
         graph_cut.cut_at(_pipeline_graph(), [graph_cut.Cut("it:0", 1, [2, 3])], ["b"])
+
+
+def test_verification_mismatch_exits_4_and_writes_nothing(tmp_path):
+    """Weights past float16's range (65504) become inf under --quantize float16: a real mismatch."""
+    from tflite_tools._tf import tensorflow
+
+    tf = tensorflow()
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [1, 64], name="x")
+        kernel = np.full((64, 8), 1e5, np.float32) * np.linspace(0.5, 1.5, 8, dtype=np.float32)
+        tf.identity(tf.matmul(x, tf.constant(kernel)), name="y")
+    source = tmp_path / "src" / "overflow.pb"
+    source.parent.mkdir()
+    source.write_bytes(graph.as_graph_def().SerializeToString())
+    out_dir = tmp_path / "out"
+    code, stdout, err = run_cli(str(source), "-o", str(out_dir / "m.tflite"), "--quantize", "float16",
+                                "--verify", "--report", str(out_dir / "r.json"))
+    assert code == 4
+    assert "does not compute what overflow.pb computes" in err and "Traceback" not in err
+    assert "MISMATCH" in stdout  # the report is still shown
+    assert not out_dir.exists() or os.listdir(out_dir) == []

@@ -113,6 +113,11 @@ def _cli_stdout(*argv, cwd):
     return out.getvalue()
 
 
+def test_checkout_builds_every_target(repo_bazel):
+    result = repo_bazel("build", "//...")
+    assert "Build completed successfully" in result.stderr
+
+
 def test_run_target_exit_code_and_error_reach_the_user(repo_bazel, snapshot):
     result = repo_bazel("run", "//tflite_tools:inspect", "--", "no_such_model.pb", check=False,
                         cwd=snapshot)

@@ -93,6 +93,10 @@ def _python_impl(rctx):
     result = rctx.execute([interpreter, "-c", _VERSIONS_SCRIPT])
     if result.return_code != 0:
         fail("tflite_tools_python could not run {}: {}".format(interpreter, result.stderr))
+    if "tensorflow absent" in result.stdout:
+        fail("tflite_tools_python: {} has no TensorFlow; run tflite-tools' .ci/install ".format(interpreter) +
+             "(it creates .venv), or set TFLITE_TOOLS_PYTHON to an interpreter with " +
+             "tflite-tools' dependencies and run `bazel sync --configure`.")
     rctx.file("interpreter_path", interpreter)
     rctx.file("versions.txt", result.stdout)
     rctx.file("python.sh", _WRAPPER, executable = True)

@@ -219,7 +219,7 @@ def test_conversions_are_deterministic_and_hit_the_disk_cache_after_clean(exampl
     assert _output_hashes(example) == before
 
 
-def test_remote_cache_serves_every_conversion_to_a_second_output_base(example, tmp_path):
+def test_remote_cache_serves_every_conversion_to_another_checkout(example, tmp_path):
     with bh.buildgrid_server(str(tmp_path)) as (url, server_log):
         example("clean")
         first_log = str(tmp_path / "first.json")
@@ -227,11 +227,15 @@ def test_remote_cache_serves_every_conversion_to_a_second_output_base(example, t
         executed = _spawns(first_log)
         assert executed and not any(s.get("remoteCacheHit") for s in executed)
 
-        second = bh.Bazel(example.workspace, str(tmp_path / "second_output_base"))
+        # A teammate: another checkout in another directory, its own output base.
+        other_checkout = str(tmp_path / "other_checkout")
+        shutil.copytree(os.path.dirname(os.path.dirname(example.workspace)), other_checkout,
+                        symlinks=True, ignore=shutil.ignore_patterns("bazel-*", "scratch"))
+        second = bh.Bazel(os.path.join(other_checkout, "examples", "monorepo"),
+                          str(tmp_path / "second_output_base"))
         try:
             second_log = str(tmp_path / "second.json")
-            # --symlink_prefix=/: leave bazel-bin pointing at the first output base.
-            result = second("build", "//...", f"--remote_cache={url}", "--symlink_prefix=/",
+            result = second("build", "//...", f"--remote_cache={url}",
                             f"--execution_log_json_file={second_log}")
             hits = _spawns(second_log)
         finally:

@@ -96,7 +96,7 @@ def _python_impl(rctx):
     if "tensorflow absent" in result.stdout:
         fail("tflite_tools_python: {} has no TensorFlow; run tflite-tools' .ci/install ".format(interpreter) +
              "(it creates .venv), or set TFLITE_TOOLS_PYTHON to an interpreter with " +
-             "tflite-tools' dependencies and run `bazel sync --configure`.")
+             "tflite-tools' dependencies and run `bazel sync --only=tflite_tools_python`.")
     rctx.file("interpreter_path", interpreter)
     rctx.file("versions.txt", result.stdout)
     rctx.file("python.sh", _WRAPPER, executable = True)
@@ -115,5 +115,6 @@ tflite_tools_python = repository_rule(
         ),
     },
     environ = ["TFLITE_TOOLS_PYTHON"],
+    configure = True,
     local = True,
 )

@@ -514,3 +514,14 @@ def test_saved_model_without_serve_tag(tmp_path):
     assert any("--saved_model_tags=train" in note for note in summary.notes)
     assert summary.convert_command.endswith("--saved_model_tags=train")
     assert _tensors(summary.inputs) == [("x", "float32", (-1, 2))]
+
+
+def test_training_graph_outputs_leave_out_the_loss(tmp_path):
+    from tflite_tools import demo
+    from tflite_tools.inspect import inspect
+
+    summary = inspect(demo.build_training_run(str(tmp_path / "train")))
+    assert [o.name for o in summary.outputs] == ["predictions"]
+    assert "sparse_softmax_cross_entropy_loss/value" in summary.omitted_output_names
+    assert summary.input_candidates[0].convert_flag == \
+        "--input_arrays=IteratorGetNext:0 --input_shapes=1,32,32,3"

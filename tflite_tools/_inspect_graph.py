@@ -37,6 +37,11 @@ _BOOKKEEPING_OP_PATTERN = re.compile(
 # Name scopes TensorFlow puts training machinery in (save, save_1, gradients, ...).
 _BOOKKEEPING_SCOPE = re.compile(r"^(save(_\d+)?|gradients(_\d+)?|report_uninitialized_variables)(/|$)")
 
+# Sinks of the training objective: dropped when an inference output remains
+# (a graph whose only outputs are these keeps them).
+_TRAINING_SINK_OPS = frozenset({"Shape", "ShapeN", "Size", "Rank"})
+_LOSS_SCOPE = re.compile(r"(^|/)[^/]*loss[^/]*(/|$)", re.IGNORECASE)
+
 # Ops that hand out the batches of an input pipeline: (dtype attr, shape attr).
 _DEQUEUE_OPS = {
     "IteratorGetNext": ("output_types", "output_shapes"),
@@ -135,15 +140,24 @@ def outputs(g: GraphIndex) -> tuple[list[common_pb2.TensorSpec], list[str]]:
     Sinks are nodes no other node consumes (data or control edge).
     """
     consumed = {source for sources in g.sources for source in sources}
-    kept, omitted = [], []
+    candidates, omitted = [], []
     for position, (name, op) in enumerate(zip(g.names, g.ops)):
         if name in consumed or op in ("Const", "Placeholder"):
             continue
         if _is_bookkeeping(g, position):
             omitted.append(name)
         else:
-            node = g.nodes[position]
-            kept.append(tensor_spec(name, _dtype(node), _output_shape(node), op, name + ":0", len(kept)))
+            candidates.append(position)
+    training = [p for p in candidates
+                if g.ops[p] in _TRAINING_SINK_OPS or _LOSS_SCOPE.search(g.names[p])]
+    if len(training) < len(candidates):
+        omitted.extend(g.names[p] for p in training)
+        candidates = [p for p in candidates if p not in training]
+    kept = []
+    for position in candidates:
+        node = g.nodes[position]
+        kept.append(tensor_spec(g.names[position], _dtype(node), _output_shape(node),
+                                g.ops[position], g.names[position] + ":0", len(kept)))
     return kept, omitted
 
 

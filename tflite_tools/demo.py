@@ -17,8 +17,6 @@ from tflite_tools._tf import tensorflow
 IMAGE_SIZE = 32
 NUM_CLASSES = 5
 TRAIN_STEPS = 3
-# The inference output a user converts (the rest of the graph is training).
-OUTPUT_NODE = "predictions"
 
 
 def _network(tf, images):
@@ -36,7 +34,7 @@ def _network(tf, images):
     x = tf.reduce_mean(x, axis=[1, 2], name="global_pool")
     logits = tf.add(tf.matmul(x, weight("logits/weights", [16, NUM_CLASSES])),
                     weight("logits/biases", [NUM_CLASSES]), name="logits")
-    return tf.nn.softmax(logits, name=OUTPUT_NODE), logits
+    return tf.nn.softmax(logits, name="predictions"), logits
 
 
 def build_training_run(directory: str) -> str:

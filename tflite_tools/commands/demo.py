@@ -36,11 +36,10 @@ def run(args):
     flags = shlex.split(candidate.convert_flag)
     options = dict(flag.lstrip("-").split("=", 1) for flag in flags)
     command = ["tflite-tools", "convert", train_dir, "-o", output, *flags,
-               "--output_arrays=" + demo.OUTPUT_NODE, "--verify", "--report", report_file]
+               "--verify", "--report", report_file]
     _say(args.progress, "3/3 " + shlex.join(command))
     return convert(train_dir, output, input_arrays=options["input_arrays"].split(","),
-                   input_shapes=options.get("input_shapes"), output_arrays=[demo.OUTPUT_NODE],
-                   verify=True, report_file=report_file)
+                   input_shapes=options.get("input_shapes"), verify=True, report_file=report_file)
 
 
 def _say(stream, line: str) -> None:

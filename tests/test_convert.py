@@ -490,3 +490,13 @@ def test_verification_mismatch_exits_4_and_writes_nothing(tmp_path):
     assert "does not compute what overflow.pb computes" in err and "Traceback" not in err
     assert "MISMATCH" in stdout  # the report is still shown
     assert not out_dir.exists() or os.listdir(out_dir) == []
+
+
+@pytest.mark.parametrize("kind", ["saved_model_tf1", "saved_model_tf2"])
+def test_saved_model_named_by_its_pb_file(kind, request, tmp_path):
+    artifact = request.getfixturevalue(kind)
+    out = tmp_path / "model.tflite"
+    code, stdout, err = run_cli(os.path.join(artifact.path, "saved_model.pb"), "-o", str(out),
+                                "--verify", "--format", "json")
+    assert code == 0, err
+    assert json.loads(stdout)["verification"]["status"] == "PASSED"

@@ -181,6 +181,9 @@ def _convert_path(job: _Job, path: str) -> bytes:
         return _copy_tflite(job, path)
     if fmt in ("KERAS_H5", "KERAS_V3"):
         return _run(job, _keras_file_plan(job, path))
+    if fmt.startswith("SAVED_MODEL"):
+        # The user may name saved_model.pb or a directory of numbered exports.
+        path = os.path.dirname(detection.graph_path)
     if fmt == "SAVED_MODEL_TF2":
         return _run(job, _saved_model_v2_plan(job, path))
     if fmt == "SAVED_MODEL_TF1" and not job.input_arrays and not job.output_arrays and not job.input_shapes:

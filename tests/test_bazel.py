@@ -178,6 +178,7 @@ def test_rebuild_with_nothing_changed_runs_no_action(example, tmp_path):
     ("bad_quantize", 'quantize = "int4" is not a quantization mode; use one of none, dynamic, '
                      "float16, int8, int16x8."),
     ("int8_without_data", 'quantize = "int8" needs representative_data'),
+    ("not_a_model", "src has 2 files and none is saved_model.pb; give one model file"),
 ])
 def test_bad_attribute_fails_analysis_with_one_sentence(example, target, message):
     result = example("build", f"//failures:{target}", check=False)

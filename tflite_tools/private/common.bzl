@@ -39,6 +39,11 @@ def model_path(label, files, attr_name = "src"):
     Returns:
       (path, short_path): the model's path in the execroot and in runfiles.
     """
+    if not files:
+        fail("{}: {} has no files; if it is a glob, check the pattern matches the model.".format(
+            label,
+            attr_name,
+        ))
     if len(files) == 1:
         return files[0].path, files[0].short_path
     roots = [f for f in files if f.basename in _SAVED_MODEL_FILES]

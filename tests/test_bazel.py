@@ -30,7 +30,7 @@ CONVERSIONS = {
     "saved_model": "SAVED_MODEL_TF2",
     "keras": "KERAS_H5",
 }
-ACTION_MNEMONICS = {"TfliteConvert", "TfliteFreeze", "TfliteSummarize"}
+ACTION_MNEMONICS = {"TfliteConvert", "TfliteFreeze", "TfliteSummarize", "TfliteInspect"}
 
 
 @pytest.fixture(scope="module")
@@ -149,6 +149,10 @@ def test_example_builds_every_model_kind(example):
     assert [n.name for n in summary.inputs] == ["x"]
     assert [n.name for n in summary.outputs] == ["probs"]
     assert summary.variable_parameters == 0  # frozen: the variables became constants
+    inspected = text_format.Parse(open(_bin(example, "saved_model_summary.pbtxt")).read(),
+                                  summary_pb2.ModelSummary())
+    assert summary_pb2.ModelFormat.Name(inspected.format) == "SAVED_MODEL_TF2"
+    assert inspected.source_path == "models/saved_model"
 
 
 def test_example_verify_tests_pass(example):

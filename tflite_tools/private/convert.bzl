@@ -185,7 +185,7 @@ tflite_benchmark = rule(
     }),
 )
 
-# Benchmarks time this machine: they must never run remotely or in parallel.
+# Benchmarks time the machine they run on: never remotely, never in a sandbox.
 BENCHMARK_TAGS = ["local", "no-remote"]
 
 def tflite_model(

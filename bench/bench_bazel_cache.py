@@ -1,4 +1,4 @@
-"""Cold versus cached `bazel build //...` of examples/monorepo (5 conversions, a freeze, a summary).
+"""Cold versus cached `bazel build //...` of examples/monorepo (5 conversions, a freeze, 2 summaries).
 
     .venv/bin/python bench/bench_bazel_cache.py [--repeat N] [--no-remote]
 

@@ -144,6 +144,10 @@ def test_example_builds_every_model_kind(example):
         assert not [s for s in strings if s.startswith("/") or "sandbox" in s], name
     with open(_bin(example, "frozen_int8_report.json"), encoding="utf-8") as handle:
         assert json.load(handle)["options"]["quantize"] == "int8"
+    with open(_bin(example, "frozen_report.json"), encoding="utf-8") as handle:
+        options = json.load(handle)["options"]
+    assert (options["input_arrays"], options["output_arrays"], options["input_shapes"]) == (
+        ["x"], ["probs"], "1,8")
     summary = text_format.Parse(open(_bin(example, "checkpoint_summary.pbtxt")).read(),
                                 summary_pb2.GraphSummary())
     assert [n.name for n in summary.inputs] == ["x"]

@@ -163,6 +163,7 @@ instances:
 @contextlib.contextmanager
 def buildgrid_server(directory: str):
     """Run BuildGrid (in-memory CAS + action cache) on loopback; yields (url, log path)."""
+    assert os.path.exists(BUILDGRID), f"{BUILDGRID} is missing: run `bash .ci/install`"
     port = free_port()
     config = os.path.join(directory, "buildgrid.yml")
     log_path = os.path.join(directory, "buildgrid.log")

@@ -491,3 +491,18 @@ def test_nan_agrees_with_nan_and_nowhere_else(tmp_path):
     log_abs = frozen("log_abs", lambda x: tf.math.log(tf.abs(x)))
     with pytest.raises(VerificationMismatch, match="NaN/inf value"):
         verify(log, _convert(log_abs, tmp_path / "log_abs.tflite"), input_range=(-1.0, 1.0))
+
+
+def test_tf_keras_sequential_h5_verifies(tmp_path):
+    """A Sequential saved by tf_keras loads in Keras 3 built but never called."""
+    from tflite_tools._tf import tensorflow
+    from tflite_tools.convert import convert
+
+    tensorflow()
+    import tf_keras
+
+    path = str(tmp_path / "seq.h5")
+    tf_keras.Sequential([tf_keras.layers.Dense(3, input_shape=(4,)),
+                         tf_keras.layers.Dense(2, activation="softmax")]).save(path)
+    report = convert(path, str(tmp_path / "seq.tflite"), verify=True)
+    assert verification_pb2.VerificationStatus.Name(report.verification.status) == "PASSED"

@@ -403,6 +403,14 @@ def _load_keras(path: str):
     import keras  # noqa: PLC0415 (heavy, lazy)
 
     try:
-        return keras.saving.load_model(path, compile=False, safe_mode=True)
+        model = keras.saving.load_model(path, compile=False, safe_mode=True)
     except ValueError as exc:
         raise InputError(f"Keras could not load {path}: {str(exc).splitlines()[0]}") from exc
+    try:
+        model.output
+    except (AttributeError, ValueError):
+        # A Sequential from a tf_keras .h5 is built but was never called, so
+        # it has no symbolic outputs: call it once on its own inputs.
+        inputs = model.inputs
+        model = keras.Model(inputs, model(inputs[0] if len(inputs) == 1 else inputs))
+    return model

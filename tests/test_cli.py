@@ -82,3 +82,16 @@ def test_public_api_names_stay_functions_after_their_modules_load():
               "assert tflite_tools.inspect.__module__ == 'tflite_tools.inspect'; "
               "assert callable(tflite_tools.freeze)")
     subprocess.run([sys.executable, "-c", script], check=True, cwd=REPO)
+
+
+def test_an_internal_error_is_one_line_exit_1(monkeypatch):
+    from tflite_tools.commands import doctor
+
+    def broken(args):
+        raise RuntimeError("boom\nsecond line")
+
+    monkeypatch.delenv("TFLITE_TOOLS_DEBUG", raising=False)
+    monkeypatch.setattr(doctor, "run", broken)
+    code, out, err = run_cli("doctor")
+    assert code == 1 and out == ""
+    assert err.count("\n") == 1 and "RuntimeError: boom" in err and "TFLITE_TOOLS_DEBUG" in err

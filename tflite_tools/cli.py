@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import importlib
+import os
 import sys
 
 from tflite_tools import render
@@ -73,7 +74,8 @@ def _command_name(argv: list[str]) -> str | None:
 
 
 def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
-    """Run the CLI; returns the exit code (0 ok, 2 usage/input, 3 conversion, 4 mismatch)."""
+    """Run the CLI; returns the exit code (0 ok, 2 usage/input, 3 conversion, 4 mismatch,
+    1 an unexpected internal error)."""
     argv = list(sys.argv[1:] if argv is None else argv)
     stdout = stdout or sys.stdout
     stderr = stderr or sys.stderr
@@ -101,6 +103,13 @@ def main(argv: list[str] | None = None, stdout=None, stderr=None) -> int:
     except KeyboardInterrupt:
         stderr.write("tflite-tools: interrupted\n")
         return 130
+    except Exception as exc:  # a bug of ours or a library's: one line unless asked
+        if os.environ.get("TFLITE_TOOLS_DEBUG"):
+            raise
+        first = (str(exc).strip().splitlines() or [""])[0]
+        stderr.write(f"tflite-tools {args.command}: internal error: {type(exc).__name__}: {first} "
+                     "(this is a bug; rerun with TFLITE_TOOLS_DEBUG=1 for the traceback and report it)\n")
+        return 1
     if result is not None:
         stdout.write(render.render(result, args.format))
     return 0

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import argparse
 
+from tflite_tools.native import engine
+
 
 def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("model", metavar="MODEL",
@@ -17,9 +19,13 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--check", action="store_true",
                         help="also run a trial conversion and list the ops TFLite builtins lack "
                              "(imports TensorFlow)")
+    engine.add_engine_flags(parser)
 
 
 def run(args):
     from tflite_tools.inspect import inspect
 
+    native = engine.native_result("inspect", args)  # --engine native|auto: graph facts from summarize_graph
+    if native is not None:
+        return native
     return inspect(args.model, check=args.check)

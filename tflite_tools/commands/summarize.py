@@ -13,6 +13,7 @@ import argparse
 
 from tflite_tools.commands.freeze import add_bool_flag
 from tflite_tools.errors import UsageError
+from tflite_tools.native import engine
 
 
 def configure(parser: argparse.ArgumentParser) -> None:
@@ -21,6 +22,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
                              "file or a SavedModel directory)")
     add_bool_flag(parser, "--print_structure", default=False,
                   help="whether to print the network connections of the graph")
+    engine.add_engine_flags(parser)
 
 
 def run(args):
@@ -29,4 +31,7 @@ def run(args):
     if not args.in_graph:
         raise UsageError("--in_graph is required: pass the GraphDef to summarize, "
                          "e.g. --in_graph=model.pb.")
+    native = engine.native_result("summarize", args)  # --engine native|auto: TF's summarize_graph
+    if native is not None:
+        return native
     return summarize(args.in_graph, print_structure=args.print_structure)

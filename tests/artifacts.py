@@ -374,3 +374,16 @@ def build_select_ops_graph(directory: str) -> Artifact:
         "select_ops_graph", files["pb"], directory, "FROZEN_GRAPH",
         (Tensor("input", "float32", (1, 4), "Placeholder"),), (Tensor("output", "float32", (1, 4), "Identity"),),
         files)
+
+
+def build_flex_tflite(directory: str, select_ops: Artifact) -> str:
+    """select_ops_graph converted with SELECT_TF_OPS by TF's own converter:
+    a .tflite holding FlexCumprod, which LiteRT without Flex cannot run."""
+    tf = tensorflow()
+    converter = tf.compat.v1.lite.TFLiteConverter.from_frozen_graph(
+        select_ops.path, select_ops.input_names, select_ops.output_names)
+    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS]
+    path = os.path.join(directory, "flex.tflite")
+    with open(path, "wb") as f:
+        f.write(converter.convert())
+    return path

@@ -96,3 +96,9 @@ def select_ops_graph(tmp_path_factory) -> artifacts.Artifact:
     """Frozen: input [1,4] -> Cumprod -> output [1,4]; converts only with SELECT_TF_OPS (the
     LiteRT interpreter without the Flex delegate cannot run the result)."""
     return _build(tmp_path_factory, "select_ops_graph", artifacts.build_select_ops_graph)
+
+
+@pytest.fixture(scope="session")
+def flex_tflite(tmp_path_factory, select_ops_graph) -> str:
+    """Path of select_ops_graph as a .tflite with select TF ops (FlexCumprod)."""
+    return artifacts.build_flex_tflite(str(tmp_path_factory.mktemp("flex_tflite")), select_ops_graph)

@@ -647,16 +647,8 @@ def test_side_by_side_refuses_tf_only_input_values(frozen_graph, tflite_model):
     assert code == 2 and "does not apply side by side" in err
 
 
-def test_flex_tflite_says_what_it_needs(select_ops_graph, tmp_path):
-    from tflite_tools._tf import tensorflow
-
-    tf = tensorflow()
-    converter = tf.compat.v1.lite.TFLiteConverter.from_frozen_graph(
-        select_ops_graph.path, select_ops_graph.input_names, select_ops_graph.output_names)
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS]
-    path = tmp_path / "flex.tflite"
-    path.write_bytes(converter.convert())
-    code, out, err = cli(str(path), *FAST_TFLITE)
+def test_flex_tflite_says_what_it_needs(flex_tflite):
+    code, out, err = cli(flex_tflite, *FAST_TFLITE)
     assert code == 2 and out == ""
     assert "needs the Flex delegate for select TF ops (FlexCumprod)" in err and "Traceback" not in err
 

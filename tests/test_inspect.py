@@ -138,16 +138,8 @@ def test_tflite_ops_and_parameters(tflite_model, frozen_graph):
     assert "(min runtime " in summary.producer  # what older interpreters trip over
 
 
-def test_tflite_with_select_ops_lists_them(select_ops_graph, tmp_path):
-    from tflite_tools._tf import tensorflow
-
-    tf = tensorflow()
-    converter = tf.compat.v1.lite.TFLiteConverter.from_frozen_graph(
-        select_ops_graph.path, select_ops_graph.input_names, select_ops_graph.output_names)
-    converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS, tf.lite.OpsSet.SELECT_TF_OPS]
-    path = tmp_path / "flex.tflite"
-    path.write_bytes(converter.convert())
-    compat = inspect(str(path)).tflite_compatibility
+def test_tflite_with_select_ops_lists_them(flex_tflite):
+    compat = inspect(flex_tflite).tflite_compatibility
     assert list(compat.select_tf_ops) == ["Cumprod"]
     assert not compat.convertible_with_builtins
 

@@ -46,8 +46,9 @@ _DEPTHWISE_OPS = ("DepthwiseConv2dNative",)
 
 
 @dataclasses.dataclass
-class TfFlags:
-    """TF benchmark_model's flags. Empty layer flags mean "what the graph says"."""
+class TfFlags(_step_stats.Options):
+    """TF benchmark_model's flags (the --show_* / --*_limit table flags come
+    from _step_stats.Options). Empty layer flags mean "what the graph says"."""
 
     input_layer: str = ""
     input_layer_type: str = ""
@@ -61,15 +62,6 @@ class TfFlags:
     show_flops: bool = False
     inference_delay: float = -1.0
     inter_benchmark_delay: float = -1.0
-    # StatSummarizer tables of the with-stats phase.
-    show_run_order: bool = True
-    run_order_limit: int = 0
-    show_time: bool = True
-    time_limit: int = 10
-    show_memory: bool = True
-    memory_limit: int = 10
-    show_type: bool = True
-    show_summary: bool = True
 
     def validate(self) -> None:
         if self.warmup_runs < 0:
@@ -531,9 +523,7 @@ def _run_phases(tf, model, runner, flags: TfFlags, inputs, progress) -> benchmar
     result.warmup_avg_us = warmup.sum // warmup.count if warmup.count else 0
     result.inference_avg_us = inference.sum // inference.count
     if with_stats is not None:
-        options = _step_stats.Options(**{f.name: getattr(flags, f.name)
-                                          for f in dataclasses.fields(_step_stats.Options)})
-        tables, summaries = _step_stats.summarize(step_stats, options)
+        tables, summaries = _step_stats.summarize(step_stats, flags)
         result.inference_with_stats.CopyFrom(with_stats.to_proto())
         result.with_stats_avg_us = with_stats.sum // with_stats.count
         result.tables.extend(tables)

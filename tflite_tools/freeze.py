@@ -26,11 +26,11 @@ import os
 import re
 from typing import Optional, Sequence, Union
 
+from tflite_tools.detect import VARIABLE_OPS
 from tflite_tools import _fileio, graph_cut
 from tflite_tools.errors import InputError, UsageError, unknown_name_error
 from tflite_tools.proto import freeze_pb2
 
-_VARIABLE_OPS = ("Variable", "VariableV2", "VarHandleOp")
 _DATA_SUFFIX = re.compile(r"\.data-\d+-of-\d+$")
 
 Names = Union[str, Sequence[str], None]
@@ -172,7 +172,7 @@ def freeze_to_graph_def(input_graph: Optional[str] = None, input_checkpoint: Opt
     result.output_node_names.extend(outputs)
 
     needed = graph_cut.reachable(graph_def, outputs)
-    variables = [node.name for node in graph_def.node if node.op in _VARIABLE_OPS]
+    variables = [node.name for node in graph_def.node if node.op in VARIABLE_OPS]
     if not variables:
         raise InputError(f"'{graph_source}' has no variables: it is frozen already, so there is "
                          "nothing to freeze; convert it directly.")

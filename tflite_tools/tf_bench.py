@@ -31,6 +31,7 @@ from typing import Mapping, Optional
 
 import numpy as np
 
+from tflite_tools.detect import VARIABLE_OPS
 from tflite_tools import _bench_common as common
 from tflite_tools import _step_stats, dtypes
 from tflite_tools._human_number import human_readable_num
@@ -86,7 +87,6 @@ class _Layer:
 
 
 _GRAPH_FORMATS = ("FROZEN_GRAPH", "GRAPH_DEF", "CHECKPOINT", "META_GRAPH")
-_VARIABLE_OPS = ("Variable", "VariableV2", "VarHandleOp")
 
 
 def _strip(name: str) -> str:
@@ -137,7 +137,7 @@ def _freeze_on_the_way(model, flags: TfFlags):
 
 def _has_variables(model) -> bool:
     graph_def = _graph_def_of(model)
-    return graph_def is not None and any(n.op in _VARIABLE_OPS for n in graph_def.node)
+    return graph_def is not None and any(n.op in VARIABLE_OPS for n in graph_def.node)
 
 
 def _check_names(names: list[str], known: list[str], kind: str, flag: str) -> None:

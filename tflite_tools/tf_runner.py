@@ -23,6 +23,7 @@ from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
 
+from tflite_tools.detect import VARIABLE_OPS
 from tflite_tools._tf import tensorflow
 from tflite_tools.errors import InputError, UsageError, unknown_name_error
 from tflite_tools.model import LoadedModel
@@ -32,7 +33,6 @@ _F = summary_pb2.ModelFormat
 _GRAPH_FORMATS = (_F.FROZEN_GRAPH, _F.GRAPH_DEF, _F.CHECKPOINT, _F.META_GRAPH)
 _SAVED_MODEL_FORMATS = (_F.SAVED_MODEL_TF1, _F.SAVED_MODEL_TF2)
 _KERAS_FORMATS = (_F.KERAS_H5, _F.KERAS_V3)
-_VARIABLE_OPS = ("VariableV2", "Variable", "VarHandleOp")
 DEFAULT_SIGNATURE = "serving_default"
 
 
@@ -250,7 +250,7 @@ def _import_and_restore(tf, model: LoadedModel, graph, session) -> None:
             for node in graph_def.node:
                 node.device = ""
             tf.compat.v1.import_graph_def(graph_def, name="")
-    variables = [op for op in graph.get_operations() if op.type in _VARIABLE_OPS]
+    variables = [op for op in graph.get_operations() if op.type in VARIABLE_OPS]
     prefix = model.detection.checkpoint_prefix
     if variables and not prefix:
         raise InputError(f"{model.path} has {len(variables)} variable(s) (e.g. {variables[0].name}) but no "

@@ -18,13 +18,13 @@ from __future__ import annotations
 import os
 import tempfile
 
+from tflite_tools.detect import VARIABLE_OPS
 from tflite_tools import graphdef_io
 from tflite_tools._fileio import atomic_path
 from tflite_tools.errors import InputError, UsageError
 from tflite_tools.native.tools import NativeTools
 from tflite_tools.proto import freeze_pb2, tf_saved_model_pb2
 
-_VARIABLE_OPS = ("Variable", "VariableV2", "VarHandleOp")
 
 
 def argv(*, input_graph="", input_checkpoint="", output_graph="", output_node_names="",
@@ -126,7 +126,7 @@ def _run(tools, result, input_graph_def, output_path, **flags) -> None:
     result.output_nodes = len(output_graph_def.node)
     if input_graph_def is not None:
         result.input_nodes = len(input_graph_def.node)
-        variables = {n.name for n in input_graph_def.node if n.op in _VARIABLE_OPS}
+        variables = {n.name for n in input_graph_def.node if n.op in VARIABLE_OPS}
         frozen = [n.name for n in output_graph_def.node if n.name in variables and n.op == "Const"]
         result.frozen_variables = len(frozen)
         result.frozen_variable_names.extend(frozen)

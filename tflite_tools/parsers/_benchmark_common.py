@@ -313,3 +313,16 @@ def fill_inputs(run: benchmark_pb2.BenchmarkRun) -> None:
             run.input_types.append(dtypes.python_name(dtypes.base_enum(dtypes.enum_from_name(name))))
         except KeyError:  # benchmark_model would have refused it; keep what was logged
             run.input_types.append(name)
+
+
+def finish(run, phases, summary_avgs: dict, logged: dict, command: dict,
+           errors: list) -> benchmark_pb2.BenchmarkResult:
+    """Close a parsed log: assign the Stat lines to phases, fill what they
+    imply, merge logged and command-line parameters, and wrap the run."""
+    phases.finish(summary_avgs)
+    fill_from_stats(run)
+    set_parameters(run, logged, command)
+    run.model_path = run.parameters.get("graph", run.model_path)
+    fill_inputs(run)
+    run.error = "\n".join(errors)
+    return benchmark_pb2.BenchmarkResult(runs=[run])

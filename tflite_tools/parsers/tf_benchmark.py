@@ -142,10 +142,4 @@ def parse(text: str) -> benchmark_pb2.BenchmarkResult:
             command.update(flag_values(line.command[1:], bool_flags=_BOOL_FLAGS))
             continue
         run.unknown_lines.append(msg)
-    phases.finish(summary_avgs)
-    common.fill_from_stats(run)
-    common.set_parameters(run, logged, command)
-    run.model_path = run.parameters.get("graph", "")
-    common.fill_inputs(run)
-    run.error = "\n".join(errors)
-    return benchmark_pb2.BenchmarkResult(runs=[run])
+    return common.finish(run, phases, summary_avgs, logged, command, errors)

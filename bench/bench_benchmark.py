@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_benchmark.py [--runs 500] [--rounds 200]
 
 1. Overhead: the same Interpreter, same inputs, same process: a bare
-   `interpreter.invoke()` loop against `tflite_bench.timed_runs` (which also
+   `interpreter.invoke()` loop against `tflite_benchmark.timed_runs` (which also
    reads the clock twice per run, keeps every sample and checks the time
    bounds). Short blocks alternate between the two; the ratio of the
    fastest blocks' time per run is printed (target <= 1.05x), medians too.
@@ -26,14 +26,14 @@ import numpy as np
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from tflite_tools import tflite_bench  # noqa: E402
-from tflite_tools.benchmark import benchmark  # noqa: E402
+from tflite_tools.benchmark import tflite_benchmark  # noqa: E402
+from tflite_tools.benchmark.side_by_side import benchmark  # noqa: E402
 
 GRAPH = os.path.join(REPO, "..", "shared", "fixtures", "tf_tools", "01_small_cnn_frozen", "graph.pb")
 
 
 def _convert(directory: str) -> str:
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     converter = tensorflow().compat.v1.lite.TFLiteConverter.from_frozen_graph(GRAPH, ["input"], ["output"])
     path = os.path.join(directory, "cnn.tflite")
@@ -49,10 +49,10 @@ def _per_run_us(loop, runs: int) -> float:
 
 
 def overhead(path: str, runs: int, rounds: int) -> None:
-    flags = tflite_bench.TfliteFlags()
-    interpreter = tflite_bench.make_interpreter(path, flags)
+    flags = tflite_benchmark.TfliteFlags()
+    interpreter = tflite_benchmark.make_interpreter(path, flags)
     for detail in interpreter.get_input_details():
-        value = tflite_bench.make_inputs(interpreter, flags)[detail["name"]]
+        value = tflite_benchmark.make_inputs(interpreter, flags)[detail["name"]]
         interpreter.set_tensor(detail["index"], value)
     invoke = interpreter.invoke
 
@@ -61,7 +61,7 @@ def overhead(path: str, runs: int, rounds: int) -> None:
             invoke()
 
     def ours(n):
-        tflite_bench.timed_runs(invoke, n, 0.0, 1e9, -1.0, "inference", None)
+        tflite_benchmark.timed_runs(invoke, n, 0.0, 1e9, -1.0, "inference", None)
 
     bare(runs)  # warm caches and XNNPACK's first-run setup
     bare_us, ours_us = [], []
@@ -80,12 +80,12 @@ def overhead(path: str, runs: int, rounds: int) -> None:
 def tf_overhead(runs: int, rounds: int) -> None:
     """Our TF loop (GraphSession + time_multiple_runs) against a bare
     Session.make_callable loop on the same graph and session."""
-    from tflite_tools import tf_bench
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.benchmark import tf_benchmark
+    from tflite_tools.core.lazy_tf import tensorflow
 
     tf = tensorflow()
     graph_def = tf.compat.v1.GraphDef.FromString(open(GRAPH, "rb").read())
-    session = tf_bench.GraphSession(tf, graph_def, ["input"], ["output"], -1)
+    session = tf_benchmark.GraphSession(tf, graph_def, ["input"], ["output"], -1)
     values = {"input": np.zeros((1, 28, 28, 1), np.float32)}
     call = session.session.make_callable(["output:0"], feed_list=["input:0"])
     value = values["input"]
@@ -97,7 +97,7 @@ def tf_overhead(runs: int, rounds: int) -> None:
     invoke = session.invoker(values)
 
     def ours(n):
-        tf_bench.time_multiple_runs(invoke, n, 0.0, -1.0, "inference", None)
+        tf_benchmark.time_multiple_runs(invoke, n, 0.0, -1.0, "inference", None)
 
     bare(runs)
     bare_us, ours_us = [], []

@@ -30,8 +30,8 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from tflite_tools._tf import tensorflow  # noqa: E402
-from tflite_tools.convert import convert  # noqa: E402
+from tflite_tools.convert.conversion import convert  # noqa: E402
+from tflite_tools.core.lazy_tf import tensorflow  # noqa: E402
 
 FIXTURES = os.path.join(REPO, "..", "shared", "fixtures", "tf_tools")
 TARGET = 1.10
@@ -107,7 +107,7 @@ def main() -> int:
                                       ("09_big_params", None, None)):
             path = os.path.join(FIXTURES, case, "graph.pb")
             if inputs is None:
-                from tflite_tools.inspect import inspect
+                from tflite_tools.inspect.model_summary import inspect
 
                 summary = inspect(path)
                 inputs = [t.name for t in summary.inputs]

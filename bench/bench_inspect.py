@@ -26,7 +26,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, REPO)
 
-from tflite_tools.inspect import inspect  # noqa: E402
+from tflite_tools.inspect.model_summary import inspect  # noqa: E402
 from tflite_tools.proto import tf_graph_pb2  # noqa: E402
 
 BIG_PARAMS = os.path.join(REPO, "..", "shared", "fixtures", "tf_tools", "09_big_params", "graph.pb")
@@ -35,7 +35,7 @@ CLI = os.path.join(os.path.dirname(sys.executable), "tflite-tools")
 
 _BUILD = """
 import sys
-from tflite_tools._tf import tensorflow
+from tflite_tools.core.lazy_tf import tensorflow
 tf = tensorflow()
 graph = tf.Graph()
 with graph.as_default():

@@ -29,7 +29,7 @@ sys.path.insert(0, REPO)
 from tflite_tools.native import summarize_graph  # noqa: E402
 from tflite_tools.native.bazel import Bazel  # noqa: E402
 from tflite_tools.native.tools import TOOLS, NativeTools  # noqa: E402
-from tflite_tools.summarize import summarize  # noqa: E402
+from tflite_tools.summarize_graph.summarize import summarize  # noqa: E402
 
 TREE = os.path.join(REPO, "tests", "native_tf_tree")
 GRAPH = os.path.join(REPO, "..", "shared", "fixtures", "tf_tools", "01_small_cnn_frozen", "graph.pb")

@@ -22,11 +22,11 @@ import numpy as np
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
 
-from tflite_tools._tf import tensorflow  # noqa: E402
-from tflite_tools.convert import convert  # noqa: E402
+from tflite_tools.convert.conversion import convert  # noqa: E402
+from tflite_tools.core.lazy_tf import tensorflow  # noqa: E402
 from tflite_tools.proto import verification_pb2  # noqa: E402
-from tflite_tools.tflite_runner import TfliteModel  # noqa: E402
-from tflite_tools.verify import verify_conversion  # noqa: E402
+from tflite_tools.runners.tflite_runner import TfliteModel  # noqa: E402
+from tflite_tools.verify.verification import verify_conversion  # noqa: E402
 
 MODES = ("none", "dynamic", "float16", "int8", "int16x8")
 INPUT_SHAPE = (1, 96, 96, 3)

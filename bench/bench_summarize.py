@@ -31,8 +31,11 @@ VENV_BIN = os.path.join(REPO, ".venv", "bin")
 def build_graph(path: str) -> None:
     """Freeze a randomly initialised Keras ResNet50 into a binary GraphDef at `path`."""
     sys.path.insert(0, REPO)
-    from tflite_tools._tf import tensorflow
-    from tensorflow.python.framework.convert_to_constants import convert_variables_to_constants_v2
+    from tensorflow.python.framework.convert_to_constants import (
+        convert_variables_to_constants_v2,
+    )
+
+    from tflite_tools.core.lazy_tf import tensorflow
 
     tf = tensorflow()
     model = tf.keras.applications.ResNet50(weights=None)

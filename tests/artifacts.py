@@ -19,7 +19,7 @@ import warnings
 
 import numpy as np
 
-from tflite_tools._tf import tensorflow
+from tflite_tools.core.lazy_tf import tensorflow
 
 SEED = 7
 # The small CNN shared by frozen_graph, checkpoint_graph and tflite_model.

@@ -164,7 +164,7 @@ def test_data_shard_without_index(checkpoint_graph, tmp_path):
 @pytest.fixture(scope="module")
 def sharded_checkpoint(tmp_path_factory):
     """A Saver(sharded=True) V2 checkpoint over two CPU devices: two .data shards."""
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     tf = tensorflow()
     directory = tmp_path_factory.mktemp("sharded")
@@ -183,9 +183,9 @@ def sharded_checkpoint(tmp_path_factory):
 
 
 def test_sharded_checkpoint_missing_its_second_shard(sharded_checkpoint, tmp_path):
-    from tflite_tools import _tensor_bundle
+    from tflite_tools.formats import tensor_bundle
 
-    bundle = _tensor_bundle.read(str(sharded_checkpoint / "model.ckpt-3"))
+    bundle = tensor_bundle.read(str(sharded_checkpoint / "model.ckpt-3"))
     assert bundle.num_shards == 2 and bundle.missing_shards() == []
     assert sorted(entry.shard_id for _, entry in bundle.entries) == [0, 1]
     copy = tmp_path / "train"

@@ -15,10 +15,10 @@ import os
 import re
 import shutil
 
+import bazel_helpers as bh
 import pytest
 from google.protobuf import text_format
 
-import bazel_helpers as bh
 from tflite_tools import cli
 from tflite_tools.proto import summary_pb2
 

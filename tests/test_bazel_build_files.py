@@ -1,6 +1,6 @@
-"""tflite_tools/BUILD stays true to the code, without running Bazel.
+"""The BUILD files under tflite_tools/ stay true to the code, without running Bazel.
 
-The BUILD file is evaluated as Python with stand-ins for the Bazel functions
+Each BUILD file is evaluated as Python with stand-ins for the Bazel functions
 it calls: every module must belong to a py_library, and each library's
 `tflite_tools.*` imports must be its own files or its direct deps (a missing
 dep would only show as an ImportError under `bazel run`).
@@ -18,40 +18,56 @@ PACKAGE = os.path.join(REPO, "tflite_tools")
 OUTSIDE_BAZEL = {"__main__.py", "proto/generate.py"}
 
 
-def _subpackage_of(path: str) -> bool:
-    directory = os.path.dirname(os.path.join(PACKAGE, path))
-    while directory != PACKAGE:
-        if os.path.exists(os.path.join(directory, "BUILD")):
-            return True
+def _bazel_package_of(path: str) -> str:
+    """The folder (relative to tflite_tools/) of the nearest BUILD file above `path`."""
+    directory = os.path.dirname(path)
+    while directory and not os.path.exists(os.path.join(PACKAGE, directory, "BUILD")):
         directory = os.path.dirname(directory)
-    return False
+    return directory
 
 
-def _glob(include, exclude=()):
-    found = set()
-    for pattern in include:
-        found.update(os.path.relpath(p, PACKAGE)
-                     for p in globlib.glob(os.path.join(PACKAGE, pattern), recursive=True)
-                     if os.path.isfile(p))
-    for pattern in exclude:
-        found.difference_update(os.path.relpath(p, PACKAGE)
-                                for p in globlib.glob(os.path.join(PACKAGE, pattern), recursive=True))
-    return sorted(p for p in found if not _subpackage_of(p))
+def _glob_in(folder: str):
+    def glob(include, exclude=()):
+        base = os.path.join(PACKAGE, folder)
+        found = set()
+        for pattern in include:
+            found.update(os.path.relpath(p, PACKAGE) for p in globlib.glob(os.path.join(base, pattern), recursive=True)
+                         if os.path.isfile(p))
+        for pattern in exclude:
+            found.difference_update(os.path.relpath(p, PACKAGE)
+                                    for p in globlib.glob(os.path.join(base, pattern), recursive=True))
+        # Bazel's glob stops at subpackages (folders with their own BUILD file).
+        return sorted(p for p in found if _bazel_package_of(p) == folder)
+    return glob
+
+
+def _label(folder: str, dep: str) -> str:
+    """A dep as a full label: ":x" in folder f -> //tflite_tools/f:x; //a/b -> //a/b:b."""
+    if dep.startswith(":"):
+        dep = "//" + os.path.join("tflite_tools", folder).rstrip("/") + dep
+    if ":" not in dep:
+        dep += ":" + dep.rsplit("/", 1)[-1]
+    return dep
 
 
 def _libraries() -> dict[str, dict]:
+    """Label -> {"srcs": paths relative to tflite_tools/, "deps": labels}, over every BUILD file."""
     libraries = {}
+    for build in sorted(globlib.glob(os.path.join(PACKAGE, "**", "BUILD"), recursive=True)):
+        folder = os.path.relpath(os.path.dirname(build), PACKAGE)
+        folder = "" if folder == "." else folder
 
-    def py_library(name, srcs=(), deps=(), **_):
-        libraries[name] = {"srcs": list(srcs), "deps": [d.lstrip(":") for d in deps]}
+        def py_library(name, srcs=(), deps=(), folder=folder, **_):
+            srcs = [s if s.startswith(folder) and folder else os.path.join(folder, s) for s in srcs]
+            libraries[_label(folder, ":" + name)] = {"srcs": srcs, "deps": [_label(folder, d) for d in deps]}
 
-    def ignore(*_, **__):
-        pass
+        def ignore(*_, **__):
+            pass
 
-    with open(os.path.join(PACKAGE, "BUILD"), encoding="utf-8") as handle:
-        exec(handle.read(), {"load": ignore, "package": ignore, "exports_files": ignore,
-                             "glob": _glob, "py_library": py_library,
-                             "tflite_tools_command": ignore})
+        with open(build, encoding="utf-8") as handle:
+            exec(handle.read(), {"load": ignore, "package": ignore, "exports_files": ignore,
+                                 "glob": _glob_in(folder), "py_library": py_library,
+                                 "tflite_tools_command": ignore})
     return libraries
 
 
@@ -82,8 +98,9 @@ def test_every_module_is_in_exactly_one_library():
     for name, library in _libraries().items():
         for src in library["srcs"]:
             owners.setdefault(src, []).append(name)
-    modules = set(_glob(["**/*.py"])) - OUTSIDE_BAZEL
-    assert sorted(m for m in modules if m not in owners) == [], "add these to a py_library in tflite_tools/BUILD"
+    modules = {os.path.relpath(p, PACKAGE) for p in globlib.glob(os.path.join(PACKAGE, "**", "*.py"), recursive=True)}
+    modules -= OUTSIDE_BAZEL
+    assert sorted(m for m in modules if m not in owners) == [], "add these to a py_library in a BUILD file under tflite_tools/"
     assert {m: o for m, o in owners.items() if len(o) > 1} == {}
 
 
@@ -97,4 +114,4 @@ def test_each_library_declares_what_its_modules_import():
             for module in _imported_modules(src, set(owner)):
                 if owner[module] not in allowed:
                     missing.setdefault(name, set()).add(owner[module])
-    assert missing == {}, "add these deps in tflite_tools/BUILD"
+    assert missing == {}, "add these deps in the BUILD files under tflite_tools/"

@@ -17,9 +17,9 @@ import time
 import numpy as np
 import pytest
 
-from tflite_tools import tf_bench, tflite_bench
-from tflite_tools._stat import Stat, format_stat
-from tflite_tools.benchmark import benchmark, format_text
+from tflite_tools.benchmark import tf_benchmark, tflite_benchmark
+from tflite_tools.benchmark.side_by_side import benchmark, format_text
+from tflite_tools.benchmark.stat import Stat, format_stat
 from tflite_tools.cli import main
 from tflite_tools.proto import benchmark_pb2
 
@@ -115,7 +115,7 @@ def test_tflite_run_delay_sleeps_between_runs(tflite_model):
 @pytest.fixture(scope="module")
 def dynamic_tflite(saved_model_tf2, tmp_path_factory):
     """The TF2 SavedModel (x: [-1,4]) converted: shape_signature [-1,4]."""
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     converter = tensorflow().lite.TFLiteConverter.from_saved_model(saved_model_tf2.path)
     path = str(tmp_path_factory.mktemp("dynamic_tflite") / "dynamic.tflite")
@@ -125,7 +125,7 @@ def dynamic_tflite(saved_model_tf2, tmp_path_factory):
 
 
 def test_tflite_input_layer_shape_resizes(dynamic_tflite):
-    interpreter = tflite_bench.make_interpreter(dynamic_tflite, tflite_bench.TfliteFlags())
+    interpreter = tflite_benchmark.make_interpreter(dynamic_tflite, tflite_benchmark.TfliteFlags())
     name = interpreter.get_input_details()[0]["name"]
     data = cli_json(dynamic_tflite, *FAST_TFLITE, f"--input_layer={name}", "--input_layer_shape=3,4")
     assert data["runs"][0]["input_shapes"] == ["3,4"]
@@ -133,12 +133,12 @@ def test_tflite_input_layer_shape_resizes(dynamic_tflite):
 
 
 def test_tflite_input_layer_value_range(multi_io_tflite):
-    interpreter = tflite_bench.make_interpreter(multi_io_tflite, tflite_bench.TfliteFlags())
-    flags = tflite_bench.TfliteFlags(input_layer_value_range="ids,5,6:image,2,3")
-    values = tflite_bench.make_inputs(interpreter, flags)
+    interpreter = tflite_benchmark.make_interpreter(multi_io_tflite, tflite_benchmark.TfliteFlags())
+    flags = tflite_benchmark.TfliteFlags(input_layer_value_range="ids,5,6:image,2,3")
+    values = tflite_benchmark.make_inputs(interpreter, flags)
     assert set(np.unique(values["ids"])) <= {5, 6} and values["ids"].dtype == np.int32
     assert values["image"].min() >= 2 and values["image"].max() <= 3
-    defaults = tflite_bench.make_inputs(interpreter, tflite_bench.TfliteFlags())
+    defaults = tflite_benchmark.make_inputs(interpreter, tflite_benchmark.TfliteFlags())
     assert defaults["ids"].min() >= 0 and defaults["ids"].max() <= 99
     assert np.abs(defaults["image"]).max() <= 0.5
     code, _, err = cli(multi_io_tflite, *FAST_TFLITE, "--input_layer_value_range=ids,5,6")
@@ -148,7 +148,7 @@ def test_tflite_input_layer_value_range(multi_io_tflite):
 @pytest.fixture(scope="module")
 def multi_io_tflite(multi_io_graph, tmp_path_factory):
     """multi_io_graph (image float32 [1,4], ids int32 [1,4]) converted."""
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     converter = tensorflow().compat.v1.lite.TFLiteConverter.from_frozen_graph(
         multi_io_graph.path, multi_io_graph.input_names, multi_io_graph.output_names)
@@ -161,9 +161,9 @@ def multi_io_tflite(multi_io_graph, tmp_path_factory):
 def test_tflite_input_layer_value_files(multi_io_tflite, tmp_path):
     ids = tmp_path / "ids.bin"
     ids.write_bytes(np.array([[1, 2, 3, 4]], np.int32).tobytes())
-    interpreter = tflite_bench.make_interpreter(multi_io_tflite, tflite_bench.TfliteFlags())
-    values = tflite_bench.make_inputs(
-        interpreter, tflite_bench.TfliteFlags(input_layer_value_files=f"ids:{ids}"))
+    interpreter = tflite_benchmark.make_interpreter(multi_io_tflite, tflite_benchmark.TfliteFlags())
+    values = tflite_benchmark.make_inputs(
+        interpreter, tflite_benchmark.TfliteFlags(input_layer_value_files=f"ids:{ids}"))
     assert values["ids"].tolist() == [[1, 2, 3, 4]]
     code, _, err = cli(multi_io_tflite, *FAST_TFLITE, f"--input_layer_value_files=ids:{ids}")
     assert code == 0, err
@@ -296,8 +296,8 @@ def test_tf_max_time_bounds_summed_inference_time(frozen_graph):
 
 
 def test_tf_input_layer_values_fill_the_first_elements():
-    layers = [tf_bench._Layer("a", "float32", [2, 2]), tf_bench._Layer("b", "int32", [3])]
-    values = tf_bench.make_inputs(layers, "1.5,2:7")
+    layers = [tf_benchmark._Layer("a", "float32", [2, 2]), tf_benchmark._Layer("b", "int32", [3])]
+    values = tf_benchmark.make_inputs(layers, "1.5,2:7")
     assert values["a"].tolist() == [[1.5, 2.0], [0.0, 0.0]]
     assert values["b"].tolist() == [7, 0, 0]
 
@@ -311,7 +311,7 @@ def test_tf_input_layer_values_change_the_outputs(multi_io_graph):
 @pytest.fixture(scope="module")
 def flops_graph(tmp_path_factory):
     """x [2,3] @ w [3,4]; transpose_a MatMul; Conv2D and depthwise on [1,5,5,2]."""
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     tf = tensorflow()
     graph = tf.Graph()
@@ -345,7 +345,7 @@ def test_show_flops_by_hand(flops_graph):
     assert code == 0 and "FLOPs estimate: 1.72k" in out.splitlines()
     assert any(line.startswith("FLOPs/second: ") for line in out.splitlines())
     # FLOPs/second divides by the mean no-stat run time as a double, as TF does
-    from tflite_tools._human_number import human_readable_num
+    from tflite_tools.core.human_number import human_readable_num
 
     assert run.flops_per_second_text == human_readable_num(int(1716 / (run.inference.avg / 1e6)))
 
@@ -513,7 +513,7 @@ def test_num_threads_for_saved_models(saved_model_tf2):
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["runs"][0]["num_threads"] == 2
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     tensorflow().constant(1.0) + 1.0  # TensorFlow has run in this process now
     code, _, err = cli(saved_model_tf2.path, "--num_threads=3", "--input_layer_shape=1,4", *FAST_TF)

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from tflite_tools.cli import main
-from tflite_tools.convert import check_compatibility, convert
+from tflite_tools.convert.conversion import check_compatibility, convert
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -47,7 +47,7 @@ def run_tflite(path, feeds: list) -> list:
 
 
 def run_frozen_tf(graph_path, feeds: dict, outputs: list) -> list:
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     tf = tensorflow()
     with open(graph_path, "rb") as f:
@@ -83,7 +83,7 @@ def test_every_kind_converts_and_verifies(kind, request, tmp_path):
 
 
 def test_keras2_h5_loads_with_tf_keras(tmp_path):
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     tensorflow()
     import tf_keras
@@ -184,7 +184,7 @@ def test_check_compatibility(select_ops_graph, frozen_graph, slim_dataset_graph)
 
 def test_custom_ops(tmp_path):
     """Erfinv is neither builtin nor select TF: exit 3 naming --allow_custom_ops, listed as custom."""
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     tf = tensorflow()
     graph = tf.Graph()
@@ -217,7 +217,7 @@ def test_full_integer_with_integer_io(mode, io_type, frozen_graph, tmp_path):
                      inference_input_type=io_type, inference_output_type=io_type)
     assert report.inputs[0].dtype == io_type and report.outputs[0].dtype == io_type
     assert report.options.quantize == mode
-    from tflite_tools.tflite_runner import TfliteModel
+    from tflite_tools.runners.tflite_runner import TfliteModel
 
     assert TfliteModel.from_path(str(out)).quantization == mode
 
@@ -246,7 +246,7 @@ def test_report_json(frozen_graph, tmp_path):
 @pytest.fixture(scope="module")
 def unknown_dims_graph(tmp_path_factory):
     """Frozen: x float32 [?, ?, 4] -> y: a non-batch dimension is unknown."""
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     tf = tensorflow()
     graph = tf.Graph()
@@ -261,7 +261,7 @@ def unknown_dims_graph(tmp_path_factory):
 @pytest.fixture(scope="module")
 def keras_lambda(tmp_path_factory):
     """A .keras model with a Lambda layer (loading it deserializes Python code)."""
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     tensorflow()
     import keras
@@ -276,7 +276,7 @@ def keras_lambda(tmp_path_factory):
 @pytest.fixture(scope="module")
 def keras_custom(tmp_path_factory):
     """A .keras model with a registered custom layer (its class must be imported to load)."""
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     tensorflow()
     import keras
@@ -341,7 +341,7 @@ def test_keras_lambda_with_unsafe_deserialization(keras_lambda, tmp_path):
 # --- live objects ---------------------------------------------------------------------------
 
 def _live(kind):
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     tf = tensorflow()
     kernel = np.array([[1.0, -1.0], [0.5, 2.0]], np.float32)
@@ -421,7 +421,7 @@ def test_console_script_smoke(frozen_graph, tmp_path):
     ("13.txt", [], []),                                      # a name error, no ops
 ])
 def test_parse_real_converter_errors(sample, select, custom):
-    from tflite_tools.converter_api import parse_converter_text
+    from tflite_tools.convert.converter_api import parse_converter_text
 
     path = os.path.join(REPO, "..", "shared", "fixtures", "real_outputs", "tflite_converter_errors", sample)
     with open(path) as f:
@@ -450,10 +450,10 @@ def _pipeline_graph():
 
 
 def test_graph_cut_rewires_and_prunes():
-    from tflite_tools import graph_cut
+    from tflite_tools.graph import surgery
 
-    cuts = [graph_cut.Cut("it:0", 1, [2, 3]), graph_cut.Cut("it:1", 1, [2, 3])]
-    cut, names = graph_cut.cut_at(_pipeline_graph(), cuts, ["b"])
+    cuts = [surgery.Cut("it:0", 1, [2, 3]), surgery.Cut("it:1", 1, [2, 3])]
+    cut, names = surgery.cut_at(_pipeline_graph(), cuts, ["b"])
     assert names == ["it", "it_1"]
     nodes = {n.name: n for n in cut.node}
     assert sorted(nodes) == ["a", "b", "it", "it_1"]  # the dataset is pruned
@@ -463,16 +463,16 @@ def test_graph_cut_rewires_and_prunes():
 
 
 def test_graph_cut_names_the_uncut_tensor_still_needed():
-    from tflite_tools import graph_cut
     from tflite_tools.errors import UsageError
+    from tflite_tools.graph import surgery
 
     with pytest.raises(UsageError, match="still need it:1"):
-        graph_cut.cut_at(_pipeline_graph(), [graph_cut.Cut("it:0", 1, [2, 3])], ["b"])
+        surgery.cut_at(_pipeline_graph(), [surgery.Cut("it:0", 1, [2, 3])], ["b"])
 
 
 def test_verification_mismatch_exits_4_and_writes_nothing(tmp_path):
     """Weights past float16's range (65504) become inf under --quantize float16: a real mismatch."""
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     tf = tensorflow()
     graph = tf.Graph()

@@ -7,8 +7,8 @@ import shutil
 
 import pytest
 
-from tflite_tools import _tensor_bundle
-from tflite_tools.detect import detect
+from tflite_tools.formats import tensor_bundle
+from tflite_tools.formats.detect import detect
 from tflite_tools.proto import summary_pb2
 
 KINDS = ["frozen_graph", "checkpoint_graph", "saved_model_tf1", "saved_model_tf2", "keras_h5", "keras_v3",
@@ -133,7 +133,7 @@ def test_saved_model_pb_file_means_its_directory(request, kind):
 
 
 def test_checkpoint_index_lists_what_tensorflow_saved(checkpoint_graph):
-    bundle = _tensor_bundle.read_index(checkpoint_graph.files["prefix"])
+    bundle = tensor_bundle.read_index(checkpoint_graph.files["prefix"])
     found = {name: tuple(d.size for d in entry.shape.dim) for name, entry in bundle.entries}
     assert found == checkpoint_graph.variables
     assert bundle.num_shards == 1
@@ -144,7 +144,7 @@ def test_checkpoint_index_lists_what_tensorflow_saved(checkpoint_graph):
 
 
 def test_checkpoint_index_of_a_tf2_saved_model(saved_model_tf2):
-    bundle = _tensor_bundle.read_index(os.path.join(saved_model_tf2.directory, "variables", "variables"))
+    bundle = tensor_bundle.read_index(os.path.join(saved_model_tf2.directory, "variables", "variables"))
     names = {name for name, _ in bundle.entries}
     assert {"kernel/.ATTRIBUTES/VARIABLE_VALUE", "bias/.ATTRIBUTES/VARIABLE_VALUE"} <= names
 
@@ -182,7 +182,7 @@ def test_graph_with_fields_newer_than_our_schema_is_still_a_graph(frozen_graph, 
 @pytest.fixture(scope="module")
 def v1_checkpoint(tmp_path_factory):
     """A Saver write_version=V1 checkpoint (one table file) with its graph."""
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     tf = tensorflow()
     directory = tmp_path_factory.mktemp("v1_checkpoint")
@@ -207,7 +207,7 @@ def test_v1_checkpoint_file_and_directory(v1_checkpoint):
         assert detection.checkpoint_prefix == str(v1_checkpoint / "model.ckpt")
         assert detection.graph_path == str(v1_checkpoint / "graph.pb")
         assert any("V1 checkpoint" in line for line in detection.evidence)
-    bundle = _tensor_bundle.read(str(v1_checkpoint / "model.ckpt"))
+    bundle = tensor_bundle.read(str(v1_checkpoint / "model.ckpt"))
     assert bundle.version == 1 and bundle.missing_shards() == []
     assert {name: (entry.dtype, tuple(d.size for d in entry.shape.dim)) for name, entry in bundle.entries} == \
         {"dense/w": (1, (3, 2)), "step": (9, ())}
@@ -220,7 +220,7 @@ def test_export_directory_of_timestamped_saved_models(saved_model_tf2, tmp_path)
     assert _format(detection) == "SAVED_MODEL_TF2"
     assert detection.graph_path == str(tmp_path / "1700000100" / "saved_model.pb")
     assert any("using the latest, 1700000100" in line for line in detection.evidence)
-    from tflite_tools.inspect import inspect
+    from tflite_tools.inspect.model_summary import inspect
 
     command = inspect(str(tmp_path)).convert_command  # names the SavedModel itself, ready to run
     assert command.startswith(f"tflite-tools convert {tmp_path / '1700000100'} --output_file=1700000100.tflite")

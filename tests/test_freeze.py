@@ -10,7 +10,7 @@ import sys
 import pytest
 
 from tflite_tools.cli import main
-from tflite_tools.freeze import find_checkpoint, freeze
+from tflite_tools.freeze.freeze_graph import find_checkpoint, freeze
 
 
 def run_cli(*argv):
@@ -31,7 +31,7 @@ def tree_digest(directory: str) -> str:
 
 
 def read_tf_graph(path):
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     tf = tensorflow()
     with open(path, "rb") as f:
@@ -39,7 +39,7 @@ def read_tf_graph(path):
 
 
 def constants(graph_def) -> dict:
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     tf = tensorflow()
     return {n.name: tf.make_ndarray(n.attr["value"].tensor) for n in graph_def.node if n.op == "Const"}
@@ -51,7 +51,7 @@ def tf_frozen(checkpoint_graph, tmp_path_factory):
     TF 2.21's Saver(var_list) path fails on the resource global_step)."""
     from tensorflow.python.tools import freeze_graph as tf_freeze_graph
 
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     tf = tensorflow()
     out = str(tmp_path_factory.mktemp("tf_freeze") / "tf_frozen.pb")

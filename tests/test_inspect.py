@@ -14,7 +14,7 @@ import warnings
 import pytest
 
 from tflite_tools.cli import main
-from tflite_tools.inspect import format_text, inspect
+from tflite_tools.inspect.model_summary import format_text, inspect
 from tflite_tools.proto import summary_pb2
 
 
@@ -246,7 +246,7 @@ def test_agrees_with_real_summarize_graph(case):
 
 
 def _python_dtype(enum):
-    from tflite_tools.dtypes import python_name
+    from tflite_tools.core.dtypes import python_name
 
     return python_name(enum)
 
@@ -254,7 +254,7 @@ def _python_dtype(enum):
 @pytest.fixture(scope="module")
 def queue_graph(tmp_path_factory):
     """A TF1 graph fed by tf.compat.v1.train.batch (FIFOQueue + QueueDequeueManyV2)."""
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     tf = tensorflow()
     graph = tf.Graph()
@@ -280,7 +280,7 @@ def test_queue_fed_graph_gives_dequeue_candidates(queue_graph):
 @pytest.fixture(scope="module")
 def keras_exports(tmp_path_factory):
     """A Keras 3 model exported as a SavedModel, and a tf_keras (Keras 2) Sequential .h5."""
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     tensorflow()
     import keras
@@ -316,8 +316,8 @@ def test_keras2_sequential_h5(keras_exports):
 
 def _tf_shapes(path):
     """node name -> TensorFlow's static shape of output 0 (None: unknown rank)."""
-    from tflite_tools._tf import tensorflow
-    from tflite_tools.graphdef_io import read_graph_def
+    from tflite_tools.core.lazy_tf import tensorflow
+    from tflite_tools.formats.graphdef_io import read_graph_def
 
     tf = tensorflow()
     ours, _ = read_graph_def(path)
@@ -341,13 +341,13 @@ _SHAPE_CASES = [c for c in _CASES if c != "15_invalid_input"]  # TensorFlow cann
 def test_inferred_shapes_match_tensorflow(case):
     """Every shape inferred without TensorFlow equals TensorFlow's own, on
     every node of the real fixture graphs (unknown is allowed, wrong is not)."""
-    from tflite_tools import _inspect_graph
-    from tflite_tools._shape_inference import ShapeInference
-    from tflite_tools.loaders import load
+    from tflite_tools.formats.loaders import load
+    from tflite_tools.graph import analysis
+    from tflite_tools.graph.shape_inference import ShapeInference
 
     model = load(os.path.join(_GOLDENS, case))
     expected = _tf_shapes(model.detection.graph_path)
-    inference = ShapeInference(_inspect_graph.index(model.graph_def))
+    inference = ShapeInference(analysis.index(model.graph_def))
     known = {name: shape for name in expected if (shape := inference.shape(name)) is not None}
     assert known, "expected at least the Placeholder and Const shapes"
     _assert_compatible(known, expected)
@@ -370,14 +370,14 @@ def test_frozen_output_shapes_are_inferred(frozen_graph, multi_io_graph, dynamic
 @pytest.mark.parametrize("kind,role", [("checkpoint_graph", "pb"), ("slim_dataset_graph", "pbtxt"),
                                        ("frozen_graph", "pb"), ("select_ops_graph", "pb")])
 def test_inferred_shapes_match_tensorflow_on_artifacts(request, kind, role):
-    from tflite_tools import _inspect_graph
-    from tflite_tools._shape_inference import ShapeInference
-    from tflite_tools.graphdef_io import read_graph_def
+    from tflite_tools.formats.graphdef_io import read_graph_def
+    from tflite_tools.graph import analysis
+    from tflite_tools.graph.shape_inference import ShapeInference
 
     path = request.getfixturevalue(kind).files[role]
     expected = _tf_shapes(path)
     graph, _ = read_graph_def(path)
-    inference = ShapeInference(_inspect_graph.index(graph))
+    inference = ShapeInference(analysis.index(graph))
     known = {name: shape for name in expected if (shape := inference.shape(name)) is not None}
     _assert_compatible(known, expected)
     outputs = [spec.name for spec in inspect(path).outputs]
@@ -385,7 +385,7 @@ def test_inferred_shapes_match_tensorflow_on_artifacts(request, kind, role):
 
 
 def test_tflite_signatures(saved_model_tf2, tmp_path):
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     path = tmp_path / "signed.tflite"
     path.write_bytes(tensorflow().lite.TFLiteConverter.from_saved_model(saved_model_tf2.path).convert())
@@ -405,7 +405,7 @@ def test_notes_for_inputs_needing_shapes():
 
 
 def test_object_detection_graph_gets_its_recipe(tmp_path):
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     tf = tensorflow()
     graph = tf.Graph()
@@ -422,7 +422,7 @@ def test_object_detection_graph_gets_its_recipe(tmp_path):
 
 
 def test_keras_custom_and_lambda_layers_are_named(tmp_path):
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     tensorflow()
     import keras
@@ -464,9 +464,9 @@ def _keras_cnn(layers_module, functional_input):
 @pytest.mark.parametrize("flavour", ["keras3", "tf_keras"])
 def test_keras_shapes_from_config_match_keras(tmp_path, flavour):
     """Every layer shape worked out from the config equals Keras' own (unknown allowed)."""
-    from tflite_tools import _inspect_keras
-    from tflite_tools._tf import tensorflow
-    from tflite_tools.loaders import load
+    from tflite_tools.core.lazy_tf import tensorflow
+    from tflite_tools.formats.loaders import load
+    from tflite_tools.inspect import keras_file
 
     tensorflow()
     if flavour == "keras3":
@@ -478,7 +478,7 @@ def test_keras_shapes_from_config_match_keras(tmp_path, flavour):
     path = tmp_path / ("cnn.keras" if flavour == "keras3" else "cnn.h5")
     model.save(str(path))
     config = load(str(path)).keras_config
-    inferred, _ = _inspect_keras._layer_shapes(config["class_name"], config["config"]["layers"])
+    inferred, _ = keras_file._layer_shapes(config["class_name"], config["config"]["layers"])
     for layer in model.layers:
         actual = layer.output.shape
         actual = [-1 if d is None else d for d in (actual.as_list() if hasattr(actual, "as_list") else actual)]
@@ -487,7 +487,7 @@ def test_keras_shapes_from_config_match_keras(tmp_path, flavour):
 
 
 def test_saved_model_without_serve_tag(tmp_path):
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     tf = tensorflow()
     export_dir = str(tmp_path / "tagged")
@@ -510,7 +510,7 @@ def test_saved_model_without_serve_tag(tmp_path):
 
 def test_training_graph_outputs_leave_out_the_loss(tmp_path):
     from tflite_tools import demo
-    from tflite_tools.inspect import inspect
+    from tflite_tools.inspect.model_summary import inspect
 
     summary = inspect(demo.build_training_run(str(tmp_path / "train")))
     assert [o.name for o in summary.outputs] == ["predictions"]

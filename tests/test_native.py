@@ -15,11 +15,11 @@ import uuid
 
 import pytest
 
-from tflite_tools.summarize import summarize as python_summarize
 from tflite_tools.errors import ToolFailedError, ToolNotFoundError, UsageError
 from tflite_tools.native import benchmark_model, freeze_graph, summarize_graph
 from tflite_tools.native.bazel import Bazel
 from tflite_tools.native.tools import TOOLS, NativeTools
+from tflite_tools.summarize_graph.summarize import summarize as python_summarize
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 TREE = os.path.join(REPO, "tests", "native_tf_tree")
@@ -200,7 +200,7 @@ def test_summarize_missing_graph_is_tool_failed(tools, tmp_path):
 # --- freeze_graph -----------------------------------------------------------
 
 def test_freeze_native_matches_python(tools, checkpoint_graph, tmp_path):
-    from tflite_tools.freeze import freeze as python_freeze
+    from tflite_tools.freeze.freeze_graph import freeze as python_freeze
 
     # From the .meta: TF 2.x's freeze_graph cannot restore this graph from the
     # GraphDef + checkpoint (its resource global_step breaks the Saver it builds).
@@ -281,7 +281,7 @@ def test_tool_timeout_kills_the_tool(built_tools, tflite_model):
 # --- convert --engine native: freeze_graph + summarize_graph + Python converter ----
 
 def test_classic_convert_freezes_and_summarizes_natively(tools, checkpoint_graph, tmp_path):
-    from tflite_tools.convert import convert as python_convert
+    from tflite_tools.convert.conversion import convert as python_convert
     from tflite_tools.native.classic_convert import convert as classic_convert
 
     out = tmp_path / "out" / "native.tflite"

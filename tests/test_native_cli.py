@@ -12,9 +12,9 @@ import subprocess
 import sys
 
 import pytest
+from test_native import ENGINE_FLAGS, GOLDENS, TREE, built_tools  # noqa: F401
 
 from tflite_tools.cli import main
-from test_native import ENGINE_FLAGS, GOLDENS, TREE, built_tools  # noqa: F401
 
 GRAPH = os.path.join(GOLDENS, "01_small_cnn_frozen", "graph.pb")
 CLI = os.path.join(os.path.dirname(sys.executable), "tflite-tools")

@@ -12,11 +12,11 @@ import importlib
 import os
 
 import pytest
+from test_native import ENGINE_FLAGS, GOLDENS, STARTUP, TREE, built_tools  # noqa: F401
 
 from tflite_tools.errors import UsageError
 from tflite_tools.native import engine
-from tflite_tools.summarize import summarize as python_summarize
-from test_native import ENGINE_FLAGS, GOLDENS, STARTUP, TREE, built_tools  # noqa: F401
+from tflite_tools.summarize_graph.summarize import summarize as python_summarize
 
 GRAPH = os.path.join(GOLDENS, "01_small_cnn_frozen", "graph.pb")
 
@@ -79,7 +79,7 @@ def test_tf_source_dir_from_the_environment(built_tools, monkeypatch):  # noqa: 
 
 
 def test_inspect_native_takes_graph_facts_from_summarize_graph(built_tools, frozen_graph):  # noqa: F811
-    from tflite_tools.inspect import inspect as python_inspect
+    from tflite_tools.inspect.model_summary import inspect as python_inspect
 
     native = engine.native_result("inspect", _args("inspect", [frozen_graph.path] + ENGINE_FLAGS))
     python = python_inspect(frozen_graph.path)

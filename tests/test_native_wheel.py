@@ -18,8 +18,8 @@ import os
 import plumbum
 import pytest
 
-from tflite_tools import graphdef_io
 from tflite_tools.errors import ToolFailedError, UsageError
+from tflite_tools.formats import graphdef_io
 from tflite_tools.native.tools import NativeTools
 from tflite_tools.native.wheel import WheelBuilder, WheelTool
 

@@ -11,9 +11,9 @@ import subprocess
 import sys
 
 import pytest
+import update_parse_goldens as goldens
 from google.protobuf import text_format
 
-import update_parse_goldens as goldens
 from tflite_tools import parsers
 from tflite_tools.cli import main
 from tflite_tools.errors import TfliteToolsError
@@ -446,7 +446,7 @@ def _without(message, fields):
 
 
 def _python_engine(case_dir: str, print_structure: bool, monkeypatch) -> summary_pb2.GraphSummary:
-    from tflite_tools.summarize import summarize
+    from tflite_tools.summarize_graph.summarize import summarize
 
     monkeypatch.chdir(case_dir)  # summarize_graph ran there with --in_graph=graph.pb
     graph = "graph.pb" if os.path.exists("graph.pb") else "graph.pbtxt"

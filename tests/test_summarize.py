@@ -17,12 +17,12 @@ import sys
 
 import pytest
 
-from tflite_tools import dtypes
-from tflite_tools._human_number import human_readable_num
-from tflite_tools._libstdcxx_sort import std_sort
-from tflite_tools._tensor_text import tensor_debug_string
 from tflite_tools.cli import main
+from tflite_tools.core import dtypes
+from tflite_tools.core.human_number import human_readable_num
 from tflite_tools.proto import tf_graph_pb2
+from tflite_tools.summarize_graph.libstdcxx_sort import std_sort
+from tflite_tools.summarize_graph.tensor_text import tensor_debug_string
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 FIXTURES = os.path.join(REPO, "..", "shared", "fixtures", "tf_tools")
@@ -431,7 +431,7 @@ def test_float32_text_reads_back_exactly_including_subnormals():
     import random
     import struct
 
-    from tflite_tools._tensor_text import _strtof, float32_text
+    from tflite_tools.summarize_graph.tensor_text import _strtof, float32_text
 
     rng = random.Random(3)
     patterns = [rng.getrandbits(32) for _ in range(3000)] + [1, 0x007FFFFF, 0x00800000, 0x7F7FFFFF]
@@ -447,9 +447,8 @@ def test_float32_text_reads_back_exactly_including_subnormals():
 
 def _tf_execution_order(graph_bytes: bytes):
     """TensorFlow's own SortByExecutionOrder (graph_transforms' transform of that name)."""
-    from tensorflow.python.util import _pywrap_transform_graph
-
     import tensorflow as tf
+    from tensorflow.python.util import _pywrap_transform_graph
 
     try:
         out = _pywrap_transform_graph.TransformGraphWithStringInputs(
@@ -460,7 +459,7 @@ def _tf_execution_order(graph_bytes: bytes):
 
 
 def _our_execution_order(graph_bytes: bytes):
-    from tflite_tools._graph_order import GraphOrderError, sort_by_execution_order
+    from tflite_tools.graph.order import GraphOrderError, sort_by_execution_order
 
     nodes = list(tf_graph_pb2.GraphDef.FromString(graph_bytes).node)
     try:

@@ -14,18 +14,23 @@ import os
 import subprocess
 import sys
 
+import artifacts
 import numpy as np
 import pytest
 
-import artifacts
-from tflite_tools import tf_runner
-from tflite_tools._tf import tensorflow
 from tflite_tools.cli import main
-from tflite_tools.convert import convert
+from tflite_tools.convert.conversion import convert
+from tflite_tools.core.lazy_tf import tensorflow
 from tflite_tools.errors import VerificationMismatch
 from tflite_tools.proto import verification_pb2
-from tflite_tools.tflite_runner import TfliteModel, TfliteTensor, from_tflite, to_tflite
-from tflite_tools.verify import verify
+from tflite_tools.runners import tf_runner
+from tflite_tools.runners.tflite_runner import (
+    TfliteModel,
+    TfliteTensor,
+    from_tflite,
+    to_tflite,
+)
+from tflite_tools.verify.verification import verify
 
 S = verification_pb2.VerificationStatus
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -495,8 +500,8 @@ def test_nan_agrees_with_nan_and_nowhere_else(tmp_path):
 
 def test_tf_keras_sequential_h5_verifies(tmp_path):
     """A Sequential saved by tf_keras loads in Keras 3 built but never called."""
-    from tflite_tools._tf import tensorflow
-    from tflite_tools.convert import convert
+    from tflite_tools.convert.conversion import convert
+    from tflite_tools.core.lazy_tf import tensorflow
 
     tensorflow()
     import tf_keras

@@ -30,12 +30,12 @@ __version__ = "0.1.0"
 # public name -> "module:attribute", resolved on first use.
 _LAZY = {
     "inspect": "tflite_tools.inspect:inspect",
-    "summarize": "tflite_tools.summarize:summarize",
+    "summarize": "tflite_tools.summarize_graph:summarize",
     "freeze": "tflite_tools.freeze:freeze",
     "convert": "tflite_tools.convert:convert",
     "verify": "tflite_tools.verify:verify",
     "benchmark": "tflite_tools.benchmark:benchmark",
-    "detect": "tflite_tools.detect:detect",
+    "detect": "tflite_tools.formats:detect",
 }
 
 __all__ = sorted(_LAZY) + [

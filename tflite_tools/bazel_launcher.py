@@ -31,7 +31,7 @@ import tempfile
 import traceback
 
 from tflite_tools import cli
-from tflite_tools._fileio import write_atomic
+from tflite_tools.core.fileio import write_atomic
 
 # Report fields that differ between two runs of the same conversion.
 _VOLATILE_KEYS = frozenset({"timings"})

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-from tflite_tools._tf import tensorflow
+from tflite_tools.core.lazy_tf import tensorflow
 
 IMAGE_SIZE = 32
 NUM_CLASSES = 5

@@ -36,7 +36,7 @@ def doctor(native_tools=None) -> doctor_pb2.Doctor:
     report.keras_version = _version("keras")
     report.tf_keras_version = _version("tf-keras")
     report.litert_version = _version("ai-edge-litert")
-    from tflite_tools import converter_api
+    from tflite_tools.convert import converter_api
 
     report.api_history.extend(doctor_pb2.ApiEra(tensorflow_versions=v, api=a)
                               for v, a in converter_api.API_HISTORY)

@@ -107,7 +107,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--force", action="store_true", help="rewrite models that exist")
     args = parser.parse_args(argv)
-    from tflite_tools._tf import tensorflow
+    from tflite_tools.core.lazy_tf import tensorflow
 
     writers = {
         "frozen": write_frozen_graph,

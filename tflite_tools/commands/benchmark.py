@@ -115,7 +115,7 @@ def _flag_names() -> list[str]:
 
 
 def run(args):
-    from tflite_tools.benchmark import benchmark  # noqa: PLC0415
+    from tflite_tools.benchmark.side_by_side import benchmark  # noqa: PLC0415
 
     if args.model and args.graph and args.model != args.graph:
         raise UsageError(f"two models given ({args.model} and --graph={args.graph}); give one")
@@ -149,7 +149,12 @@ class _TerminalProgress:
             if elapsed < 1.0:
                 return
             from rich.console import Console  # noqa: PLC0415
-            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+            from rich.progress import (
+                Progress,
+                SpinnerColumn,
+                TextColumn,
+                TimeElapsedColumn,
+            )
 
             self._progress = Progress(SpinnerColumn(), TextColumn("{task.description}"),
                                       TimeElapsedColumn(), console=Console(file=sys.stderr),

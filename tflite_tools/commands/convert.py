@@ -49,7 +49,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args):
-    from tflite_tools.convert import convert
+    from tflite_tools.convert.conversion import convert
 
     options = dict(
         input_arrays=_names(args.input_arrays), output_arrays=_names(args.output_arrays),
@@ -69,7 +69,7 @@ def run(args):
 
 def _graph_and_checkpoint(models):
     from tflite_tools.errors import UsageError
-    from tflite_tools.freeze import find_checkpoint
+    from tflite_tools.freeze.freeze_graph import find_checkpoint
 
     if len(models) == 1:
         return models[0], None

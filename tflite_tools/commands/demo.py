@@ -21,8 +21,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 def run(args):
     from tflite_tools import demo, render
-    from tflite_tools.convert import convert
-    from tflite_tools.inspect import inspect
+    from tflite_tools.convert.conversion import convert
+    from tflite_tools.inspect.model_summary import inspect
 
     train_dir = os.path.join(args.directory, "train")
     output = os.path.join(args.directory, "model.tflite")

@@ -23,7 +23,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args):
-    from tflite_tools.inspect import inspect
+    from tflite_tools.inspect.model_summary import inspect
 
     native = engine.native_result("inspect", args)  # --engine native|auto: graph facts from summarize_graph
     if native is not None:

@@ -26,7 +26,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args):
-    from tflite_tools.summarize import summarize
+    from tflite_tools.summarize_graph.summarize import summarize
 
     if not args.in_graph:
         raise UsageError("--in_graph is required: pass the GraphDef to summarize, "

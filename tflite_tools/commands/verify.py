@@ -43,7 +43,7 @@ def configure(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args):
-    from tflite_tools.verify import verify  # noqa: PLC0415 (keeps --help free of numpy/TF imports)
+    from tflite_tools.verify.verification import verify  # noqa: PLC0415 (keeps --help free of numpy/TF imports)
 
     return verify(
         args.source, args.tflite, input_data=args.input_data, input_range=args.input_range,

@@ -24,7 +24,7 @@ import json
 import os
 from typing import Sequence, TextIO
 
-from tflite_tools._fileio import write_atomic
+from tflite_tools.core.fileio import write_atomic
 from tflite_tools.errors import ToolFailedError, UsageError
 from tflite_tools.native import _process
 from tflite_tools.native.cache import cache_dir

@@ -20,7 +20,7 @@ import os
 import tempfile
 from typing import Optional, Sequence
 
-from tflite_tools import _fileio
+from tflite_tools.core import fileio
 from tflite_tools.errors import UsageError
 from tflite_tools.native import freeze_graph, summarize_graph
 from tflite_tools.native.tools import NativeTools
@@ -42,8 +42,8 @@ def convert(tools: NativeTools, model: str, output_file: Optional[str] = None, *
         ToolFailedError / ToolNotFoundError: a native step failed or its tool is missing.
         and whatever `tflite_tools.convert.convert` raises.
     """
-    from tflite_tools.convert import convert as python_convert  # noqa: PLC0415
-    from tflite_tools.detect import detect  # noqa: PLC0415
+    from tflite_tools.convert.conversion import convert as python_convert  # noqa: PLC0415
+    from tflite_tools.formats.detect import detect  # noqa: PLC0415
     from tflite_tools.proto import summary_pb2  # noqa: PLC0415
 
     detection = detect(model)
@@ -71,7 +71,7 @@ def convert(tools: NativeTools, model: str, output_file: Optional[str] = None, *
     if report_file:
         from tflite_tools import render  # noqa: PLC0415
 
-        _fileio.write_atomic(report_file, render.render(report, "json"))
+        fileio.write_atomic(report_file, render.render(report, "json"))
     return report
 
 
@@ -81,7 +81,7 @@ def _freeze(tools, graph: str, prefix: str, outputs: list, scratch: str) -> tupl
         raise UsageError(f"'{graph}' has variables but no checkpoint was found beside it; "
                          "give the checkpoint as a second MODEL.")
     if not outputs:
-        from tflite_tools.inspect import inspect  # noqa: PLC0415
+        from tflite_tools.inspect.model_summary import inspect  # noqa: PLC0415
 
         outputs = [spec.name for spec in inspect(graph).outputs]
     frozen = os.path.join(scratch, "frozen.pb")

@@ -11,9 +11,14 @@ from __future__ import annotations
 
 import os
 
-from tflite_tools.dtypes import python_name
+from tflite_tools.core.dtypes import python_name
 from tflite_tools.errors import UsageError
-from tflite_tools.native import benchmark_model, classic_convert, freeze_graph, summarize_graph
+from tflite_tools.native import (
+    benchmark_model,
+    classic_convert,
+    freeze_graph,
+    summarize_graph,
+)
 from tflite_tools.native.tools import NativeTools
 from tflite_tools.proto import summary_pb2
 
@@ -25,7 +30,7 @@ class Unsupported(UsageError):
 
 
 def _format(path: str) -> str:
-    from tflite_tools.detect import detect  # noqa: PLC0415
+    from tflite_tools.formats.detect import detect  # noqa: PLC0415
 
     return summary_pb2.ModelFormat.Name(detect(path).format)
 
@@ -46,7 +51,7 @@ def summarize(tools: NativeTools, args):
 # --- inspect -------------------------------------------------------------------
 
 def inspect_needs(args) -> list[str]:
-    from tflite_tools.detect import detect  # noqa: PLC0415
+    from tflite_tools.formats.detect import detect  # noqa: PLC0415
 
     detection = detect(args.model)
     fmt = summary_pb2.ModelFormat.Name(detection.format)
@@ -63,7 +68,7 @@ def inspect(tools: NativeTools, args) -> summary_pb2.ModelSummary:
     Inputs, op counts, parameter and control-edge counts come from the native
     tool; a note says so.
     """
-    from tflite_tools.inspect import inspect as python_inspect  # noqa: PLC0415
+    from tflite_tools.inspect.model_summary import inspect as python_inspect  # noqa: PLC0415
 
     summary = python_inspect(args.model, check=args.check)
     graph = summary.detection.graph_path or args.model
@@ -101,12 +106,12 @@ def freeze(tools: NativeTools, args, *, input_graph: str, input_meta_graph: str,
     """freeze_graph with the command's flags; output names default to inspect's outputs."""
     outputs = args.output_node_names
     if not outputs:
-        from tflite_tools.inspect import inspect as python_inspect  # noqa: PLC0415
+        from tflite_tools.inspect.model_summary import inspect as python_inspect  # noqa: PLC0415
 
         source = input_graph or input_meta_graph or input_saved_model_dir
         outputs = ",".join(spec.name for spec in python_inspect(source).outputs)
     if not input_checkpoint and not input_saved_model_dir and (input_graph or input_meta_graph):
-        from tflite_tools.freeze import model_sources  # noqa: PLC0415
+        from tflite_tools.freeze.freeze_graph import model_sources  # noqa: PLC0415
 
         input_checkpoint = model_sources(input_graph or input_meta_graph).checkpoint
     return freeze_graph.freeze(
@@ -127,7 +132,7 @@ def _benchmark_model(args) -> str:
 
 
 def benchmark_needs(args) -> list[str]:
-    from tflite_tools.benchmark import is_tflite  # noqa: PLC0415
+    from tflite_tools.benchmark.side_by_side import is_tflite  # noqa: PLC0415
 
     model = _benchmark_model(args)
     if args.tflite or args.compare_tf:
@@ -167,7 +172,7 @@ def benchmark(tools: NativeTools, args):
 
 def _graph_layers(model: str, flags: dict) -> dict:
     """The benchmark arguments summarize_graph suggests for `model`, for flags not given."""
-    from tflite_tools.summarize import summarize as python_summarize  # noqa: PLC0415
+    from tflite_tools.summarize_graph.summarize import summarize as python_summarize  # noqa: PLC0415
 
     hint = python_summarize(model).benchmark_hint
     suggested = {"input_layer": hint.input_layer, "input_layer_type": hint.input_layer_type,

@@ -18,13 +18,12 @@ from __future__ import annotations
 import os
 import tempfile
 
-from tflite_tools.detect import VARIABLE_OPS
-from tflite_tools import graphdef_io
-from tflite_tools._fileio import atomic_path
+from tflite_tools.core.fileio import atomic_path
 from tflite_tools.errors import InputError, UsageError
+from tflite_tools.formats import graphdef_io
+from tflite_tools.graph.analysis import VARIABLE_OPS
 from tflite_tools.native.tools import NativeTools
 from tflite_tools.proto import freeze_pb2, tf_saved_model_pb2
-
 
 
 def argv(*, input_graph="", input_checkpoint="", output_graph="", output_node_names="",

@@ -11,7 +11,12 @@ short gives whatever it holds.
 
 from __future__ import annotations
 
-from tflite_tools.parsers import freeze_graph, summarize_graph, tf_benchmark, tflite_benchmark
+from tflite_tools.parsers import (
+    freeze_graph,
+    summarize_graph,
+    tf_benchmark,
+    tflite_benchmark,
+)
 
 TOOLS = {
     "summarize_graph": summarize_graph.parse,

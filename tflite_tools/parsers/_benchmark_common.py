@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 
-from tflite_tools import dtypes
+from tflite_tools.core import dtypes
 from tflite_tools.proto import benchmark_pb2
 
 _STAT_FIELD = re.compile(r"^(count|first|curr|min|max|avg|std)=([-+]?(?:\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|nan|-?inf))$")

@@ -49,7 +49,7 @@ def tflite_tools_command(name, deps, command = None, entry = "run", **kwargs):
       **kwargs: passed to py_binary (e.g. visibility).
     """
     # The main file sits in a directory of its own: Python puts the main
-    # file's directory first on sys.path, where tflite_tools/inspect.py would
+    # file's directory first on sys.path, where tflite_tools/inspect/ would
     # shadow the standard library's inspect.
     main = "bazel_main/tflite_tools_{}.py".format(name)
     _command_main(name = name + "_main", command = command, entry = entry, out = main)

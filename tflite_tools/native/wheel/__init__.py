@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Mapping, Sequence, TextIO
 
-from tflite_tools._fileio import write_atomic
+from tflite_tools.core.fileio import write_atomic
 from tflite_tools.errors import UsageError
 from tflite_tools.native.bazel import Bazel
 from tflite_tools.native.cache import cache_dir

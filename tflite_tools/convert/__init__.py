@@ -1,0 +1,8 @@
+"""`convert`: any TensorFlow artifact (or live model) to a .tflite, with a report.
+
+    >>> from tflite_tools.convert import convert
+"""
+
+from tflite_tools.convert.conversion import convert, format_text
+
+__all__ = ["convert", "format_text"]

@@ -1,0 +1,490 @@
+"""The TFLite converter entry points, whichever TensorFlow is installed.
+
+TensorFlow renamed its converter four times (doc: tf-tools-formats.md
+§5.2). This module is the one place that knows which entry point fits which
+artifact, builds the converter, applies options and runs it with its chatter
+captured, turning failures into ConversionError with the ops named:
+
+    plan = converter_api.from_frozen_graph("frozen.pb", ["input"], ["output"], {"input": [1, 8]})
+    converter_api.apply_options(plan.converter, allow_select_tf_ops=True)
+    flatbuffer = converter_api.run(plan)
+
+`API_HISTORY` and `available_apis()` feed `tflite-tools doctor`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import dataclasses
+import importlib
+import io
+import os
+import re
+import sys
+import tempfile
+from typing import Callable, Iterable, Optional, Sequence
+
+from tflite_tools.core.lazy_tf import tensorflow
+from tflite_tools.errors import ConversionError, InputError, UsageError
+
+V1 = "tf.compat.v1.lite.TFLiteConverter"
+V2 = "tf.lite.TFLiteConverter"
+
+# (TF versions, API) in release order; the last rows are what TF 2.x has.
+API_HISTORY = (
+    ("1.7-1.8", "tf.contrib.lite.toco_convert(graph_def, input_tensors, output_tensors)"),
+    ("1.9-1.11", "tf.contrib.lite.TocoConverter.from_session / from_frozen_graph / from_saved_model"),
+    ("1.12", "tf.contrib.lite.TFLiteConverter (TocoConverter kept as a deprecated alias)"),
+    ("1.13-1.15", "tf.lite.TFLiteConverter: from_session / from_frozen_graph / from_saved_model / "
+                  "from_keras_model_file"),
+    ("2.x", "tf.lite.TFLiteConverter (V2): from_saved_model / from_keras_model / "
+            "from_concrete_functions; V1 API under tf.compat.v1.lite.TFLiteConverter"),
+)
+
+# Dotted names probed by available_apis(), oldest first.
+PROBED_APIS = (
+    "tf.contrib.lite.toco_convert",
+    "tf.contrib.lite.TocoConverter",
+    "tf.contrib.lite.TFLiteConverter",
+    "tf.lite.TocoConverter",
+    "tf.lite.toco_convert",
+    "tf.compat.v1.lite.toco_convert",
+    "tf.compat.v1.lite.TocoConverter",
+    "tf.compat.v1.lite.TFLiteConverter.from_frozen_graph",
+    "tf.compat.v1.lite.TFLiteConverter.from_saved_model",
+    "tf.compat.v1.lite.TFLiteConverter.from_session",
+    "tf.compat.v1.lite.TFLiteConverter.from_keras_model_file",
+    "tf.lite.TFLiteConverter.from_saved_model",
+    "tf.lite.TFLiteConverter.from_keras_model",
+    "tf.lite.TFLiteConverter.from_concrete_functions",
+)
+
+# Artifact kind -> the raw call for it; {v1}/{v2} are the installed V1/V2 converter classes.
+RAW_CALLS = {
+    "FROZEN_GRAPH": "{v1}.from_frozen_graph('frozen.pb', input_arrays, output_arrays, input_shapes)",
+    "CHECKPOINT": "freeze_graph (graph + checkpoint -> frozen.pb), then "
+                  "{v1}.from_frozen_graph('frozen.pb', input_arrays, output_arrays)",
+    "GRAPH_DEF": "freeze_graph with the checkpoint, then "
+                 "{v1}.from_frozen_graph('frozen.pb', input_arrays, output_arrays)",
+    "META_GRAPH": "freeze_graph --input_meta_graph, then "
+                  "{v1}.from_frozen_graph('frozen.pb', input_arrays, output_arrays)",
+    "SAVED_MODEL_TF1": "{v1}.from_saved_model(saved_model_dir, tag_set={{'serve'}}, "
+                       "signature_key='serving_default')",
+    "SAVED_MODEL_TF2": "{v2}.from_saved_model(saved_model_dir, signature_keys=['serving_default'])",
+    "KERAS_H5": "{v2}.from_keras_model(keras.models.load_model('model.h5', compile=False))",
+    "KERAS_V3": "{v2}.from_keras_model(keras.saving.load_model('model.keras', compile=False))",
+    "SESSION": "{v1}.from_session(sess, input_tensors, output_tensors)",
+    "CONCRETE_FUNCTION": "{v2}.from_concrete_functions([concrete_function], trackable_obj)",
+}
+
+# Where the V1 (graph) and V2 (TF2) converter classes live, newest first.
+_V1_HOMES = (V1, "tf.lite.TFLiteConverter", "tf.contrib.lite.TFLiteConverter", "tf.contrib.lite.TocoConverter")
+
+
+def converter_classes() -> tuple[str, str]:
+    """(V1 class, V2 class) dotted names in the installed TensorFlow; "" when absent."""
+    tf = tensorflow()
+    v1 = next((home for home in _V1_HOMES
+               if hasattr(_resolve(tf, home), "from_frozen_graph")), "")
+    v2 = V2 if hasattr(_resolve(tf, V2), "from_concrete_functions") else ""
+    return v1, v2
+
+
+def raw_calls() -> dict[str, str]:
+    """RAW_CALLS spelled for the installed TensorFlow (kinds it cannot convert say so)."""
+    v1, v2 = converter_classes()
+    calls = {}
+    for kind, template in RAW_CALLS.items():
+        if ("{v1}" in template and not v1) or ("{v2}" in template and not v2):
+            calls[kind] = "not available in this TensorFlow"
+        else:
+            calls[kind] = template.format(v1=v1, v2=v2)
+    return calls
+
+
+def _resolve(tf, dotted: str):
+    obj = tf
+    for part in dotted.split(".")[1:]:
+        try:
+            obj = getattr(obj, part)
+        except (AttributeError, ImportError):
+            return None
+        if obj is None:
+            return None
+    return obj
+
+
+QUANTIZE_MODES = ("none", "dynamic", "float16", "int8", "int16x8")
+INTEGER_IO_TYPES = ("float32", "int8", "uint8", "int16")
+
+
+@dataclasses.dataclass
+class Plan:
+    """A converter ready to run and the entry point that built it."""
+
+    converter: object
+    entry_point: str
+    # Kept alive for the converter (e.g. the Keras model behind a concrete function).
+    keepalive: tuple = ()
+
+
+def tf_version() -> str:
+    return tensorflow().__version__
+
+
+def available_apis() -> list[tuple[str, bool]]:
+    """(dotted API name, present in the installed TensorFlow) for PROBED_APIS."""
+    tf = tensorflow()
+    return [(dotted, _resolve(tf, dotted) is not None) for dotted in PROBED_APIS]
+
+
+# --- entry points ---------------------------------------------------------------
+
+def _v1_class():
+    """(the graph-mode converter class of this TensorFlow, its dotted name)."""
+    name = converter_classes()[0]
+    if not name:
+        raise ConversionError(f"this TensorFlow ({tf_version()}) has no graph-mode TFLite converter; "
+                              "install TensorFlow 1.13 or later.")
+    return _resolve(tensorflow(), name), name
+
+
+def from_frozen_graph(path: str, input_arrays: Sequence[str], output_arrays: Sequence[str],
+                      input_shapes: Optional[dict] = None) -> Plan:
+    """V1 converter on a binary frozen GraphDef file."""
+    cls, name = _v1_class()
+    with _converter_errors("frozen graph", path, "--input_arrays/--output_arrays"):
+        converter = cls.from_frozen_graph(path, list(input_arrays), list(output_arrays),
+                                          input_shapes=input_shapes or None)
+    return Plan(converter, f"{name}.from_frozen_graph")
+
+
+def from_saved_model_v1(saved_model_dir: str, tags: Sequence[str], signature_key: str) -> Plan:
+    """V1 converter on a TF1 SavedModel signature (freezes it internally)."""
+    cls, name = _v1_class()
+    with _converter_errors("SavedModel", saved_model_dir, "--signature_key"):
+        converter = cls.from_saved_model(saved_model_dir, tag_set=set(tags), signature_key=signature_key)
+    return Plan(converter, f"{name}.from_saved_model")
+
+
+def from_saved_model(saved_model_dir: str, tags: Sequence[str], signature_key: str) -> Plan:
+    """V2 converter on a TF2 SavedModel signature."""
+    tf = tensorflow()
+    with _converter_errors("SavedModel", saved_model_dir, "--signature_key"):
+        converter = tf.lite.TFLiteConverter.from_saved_model(
+            saved_model_dir, signature_keys=[signature_key], tags=set(tags))
+    return Plan(converter, f"{V2}.from_saved_model")
+
+
+def from_keras_model(model) -> Plan:
+    """V2 converter on a live Keras model (Keras 3 or tf_keras)."""
+    tf = tensorflow()
+    with _captured_output():
+        converter = tf.lite.TFLiteConverter.from_keras_model(model)
+    return Plan(converter, f"{V2}.from_keras_model", (model,))
+
+
+def from_concrete_functions(functions: Sequence, trackable=None) -> Plan:
+    """V2 converter on concrete functions (tf.Module, fixed input shapes)."""
+    tf = tensorflow()
+    converter = tf.lite.TFLiteConverter.from_concrete_functions(list(functions), trackable)
+    return Plan(converter, f"{V2}.from_concrete_functions", (trackable,))
+
+
+def from_session(sess, input_tensors: Sequence, output_tensors: Sequence) -> Plan:
+    """V1 converter on a live tf.compat.v1.Session (freezes its variables)."""
+    cls, name = _v1_class()
+    with _converter_errors("session", "the session", "input/output tensors"):
+        converter = cls.from_session(sess, list(input_tensors), list(output_tensors))
+    return Plan(converter, f"{name}.from_session")
+
+
+# --- Keras files -----------------------------------------------------------------
+
+def load_keras(path: str, unsafe_deserialization: bool = False):
+    """Load a Keras .keras or .h5 file for inference (compile=False).
+
+    A file saved by tf_keras (Keras 2) is loaded with tf_keras when it is
+    installed; everything else with Keras 3. Raises InputError when it does
+    not load.
+    """
+    tensorflow()  # quiet logs before Keras imports TensorFlow
+    loader = _keras_loader(path)
+    try:
+        with _captured_output():
+            return loader(path, unsafe_deserialization)
+    except Exception as exc:  # noqa: BLE001 - Keras raises many types for one cause
+        raise InputError(f"Keras could not load '{path}': {_first_line(exc)}; if it uses custom "
+                         "layers, save it as a SavedModel (model.export(dir)) and convert that.") from exc
+
+
+def _keras_loader(path: str) -> Callable:
+    if path.endswith((".h5", ".hdf5")) and _saved_by_keras2(path):
+        try:
+            import tf_keras
+
+            return lambda p, unsafe: tf_keras.models.load_model(p, compile=False, safe_mode=not unsafe)
+        except ImportError:
+            pass
+    import keras
+
+    return lambda p, unsafe: keras.saving.load_model(p, compile=False, safe_mode=not unsafe)
+
+
+def _saved_by_keras2(path: str) -> bool:
+    import h5py
+
+    with h5py.File(path, "r") as f:
+        version = f.attrs.get("keras_version", b"")
+    version = version.decode() if isinstance(version, bytes) else str(version)
+    return version.startswith("2.")
+
+
+def unsafe_keras_layers(config) -> list[str]:
+    """Layers in a Keras model config whose loading runs code: Lambda layers and
+    classes Keras does not register itself (custom objects), as "Lambda 'name'"."""
+    import keras
+
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            cls = node.get("class_name")
+            if isinstance(cls, str) and isinstance(node.get("config"), dict):
+                name = node["config"].get("name", "")
+                module = node.get("module")
+                registered = str(node.get("registered_name") or "")
+                if cls == "Lambda":
+                    found.append(f"Lambda layer '{name}'")
+                elif ">" in registered or (module is not None and not str(module).startswith("keras")):
+                    found.append(f"custom object {registered or cls} '{name}'")
+                elif module is None and cls[:1].isupper() and not _keras_knows(keras, cls):
+                    found.append(f"custom object {cls} '{name}'")
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(config)
+    return found
+
+
+def _keras_knows(keras, class_name: str) -> bool:
+    namespaces = (keras.layers, keras.models, keras.initializers, keras.regularizers,
+                  keras.constraints, keras.activations, keras.optimizers, keras.losses, keras.metrics)
+    return class_name in ("Functional", "Sequential", "Model", "DTypePolicy") or \
+        any(hasattr(ns, class_name) for ns in namespaces)
+
+
+def with_fixed_shapes(model, shapes, dtypes):
+    """The same Keras model (shared weights) behind Inputs of the given shapes."""
+    keras = importlib.import_module(type(model).__module__.split(".")[0])
+    inputs = [keras.Input(batch_shape=tuple(shape), dtype=dtype, name=name)
+              for shape, dtype, name in zip(shapes, dtypes, (t.name for t in model.inputs))]
+    outputs = model(inputs[0] if len(inputs) == 1 else inputs)
+    return keras.Model(inputs, outputs, name=model.name)
+
+
+# --- options ---------------------------------------------------------------------
+
+def apply_options(converter, *, quantize: str = "none", representative_dataset: Optional[Callable] = None,
+                  inference_input_type: str = "", inference_output_type: str = "",
+                  allow_select_tf_ops: bool = False, allow_custom_ops: bool = False) -> None:
+    """Set optimizations, target ops and I/O types on a V1 or V2 converter.
+
+    Raises:
+      UsageError: an unknown mode or type, or int8/int16x8 without data.
+    """
+    tf = tensorflow()
+    if quantize not in QUANTIZE_MODES:
+        raise UsageError(f"--quantize {quantize} is not a mode; use one of {', '.join(QUANTIZE_MODES)}.")
+    ops = [tf.lite.OpsSet.TFLITE_BUILTINS]
+    if quantize != "none":
+        converter.optimizations = [tf.lite.Optimize.DEFAULT]
+    if quantize == "float16":
+        converter.target_spec.supported_types = [tf.float16]
+    if quantize in ("int8", "int16x8"):
+        if representative_dataset is None:
+            raise UsageError(f"--quantize {quantize} needs calibration data; pass --representative_data "
+                             "FILE.npz with an array per input name.")
+        converter.representative_dataset = representative_dataset
+        ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8 if quantize == "int8" else
+               tf.lite.OpsSet.EXPERIMENTAL_TFLITE_BUILTINS_ACTIVATIONS_INT16_WEIGHTS_INT8]
+    elif representative_dataset is not None:
+        converter.representative_dataset = representative_dataset
+    if allow_select_tf_ops:
+        ops.append(tf.lite.OpsSet.SELECT_TF_OPS)
+    converter.target_spec.supported_ops = ops
+    converter.allow_custom_ops = bool(allow_custom_ops)
+    for attribute, value, flag in (("inference_input_type", inference_input_type, "--inference_input_type"),
+                                   ("inference_output_type", inference_output_type,
+                                    "--inference_output_type")):
+        if not value:
+            continue
+        if value not in INTEGER_IO_TYPES:
+            raise UsageError(f"{flag} {value} is not supported; use one of {', '.join(INTEGER_IO_TYPES)}.")
+        if value != "float32" and quantize not in ("int8", "int16x8"):
+            raise UsageError(f"{flag} {value} needs an integer model; add --quantize int8 (or int16x8) "
+                             "with --representative_data.")
+        setattr(converter, attribute, getattr(tf, value))
+
+
+# --- running ---------------------------------------------------------------------
+
+def run(plan: Plan) -> bytes:
+    """Convert; returns the flatbuffer.
+
+    Raises:
+      ConversionError: the converter refused; the message names the ops
+        that need select TF ops or custom ops and the flag that helps.
+    """
+    failure = None
+    with _captured_output() as captured:
+        try:
+            flatbuffer = bytes(plan.converter.convert())
+        except Exception as exc:  # noqa: BLE001 - the converter raises ConverterError, ValueError, ...
+            failure = exc
+    if failure is None:
+        return flatbuffer
+    text = f"{failure}\n{captured.getvalue()}"
+    select_ops, custom_ops = unsupported_ops(failure, text)
+    raise conversion_error(select_ops, custom_ops, text) from failure
+
+
+def conversion_error(select_ops: Sequence[str], custom_ops: Sequence[str], text: str) -> ConversionError:
+    """A ConversionError naming the ops and the flag that helps."""
+    if select_ops and not custom_ops:
+        return ConversionError(
+            f"TFLite builtins lack {', '.join(select_ops)}; pass --allow_select_tf_ops to keep "
+            "them as select TF ops (the runtime then needs the Flex delegate).", ops=select_ops)
+    if custom_ops:
+        ops = list(select_ops) + list(custom_ops)
+        return ConversionError(
+            f"neither TFLite builtins nor select TF ops implement {', '.join(custom_ops)}"
+            f"{' (and ' + ', '.join(select_ops) + ' need --allow_select_tf_ops)' if select_ops else ''}; "
+            "pass --allow_custom_ops and provide a custom kernel, or change the model.", ops=ops)
+    return ConversionError(f"the TFLite converter failed: {_summary_line(text)}.")
+
+
+_MLIR_OP = re.compile(r"'(tf\.\w+)' op is neither a custom op nor a flex op")
+_FLEX_LIST = re.compile(r"(?:TF Select ops|Ops that can be supported by the flex runtime[^:]*):\s*(.*)")
+_CUSTOM_LIST = re.compile(r"(?:Custom ops|Ops that need custom implementation[^:]*):\s*(.*)")
+_TOCO_CUSTOM = re.compile(r"Here is a list of operators for which you will need custom implementations: "
+                          r"([^.]*)")
+_DETAIL_OP = re.compile(r"^\s+(tf\.\w+)")
+
+
+def unsupported_ops(exc, text: str) -> tuple[list[str], list[str]]:
+    """(ops needing select TF ops, ops needing custom implementations).
+
+    Reads the structured `errors` of TF 2.x's ConverterError first, then the
+    message shapes of every converter generation (TOCO's op lists, MLIR's
+    "neither a custom op nor a flex op" and "flex runtime" lists).
+    """
+    select, custom = [], []
+    for error in getattr(exc, "errors", None) or []:
+        code = _error_code_name(error)
+        name = _strip_tf(error.operator.name) if error.HasField("operator") else ""
+        if not name:
+            continue
+        if code == "ERROR_NEEDS_FLEX_OPS":
+            select.append(name)
+        elif code == "ERROR_NEEDS_CUSTOM_OPS":
+            custom.append(name)
+    if not select and not custom:
+        select, custom = parse_converter_text(text)
+    return _unique(select), _unique(custom)
+
+
+def parse_converter_text(text: str) -> tuple[list[str], list[str]]:
+    """(select TF ops, custom ops) named in a converter's error text."""
+    select, custom = [], []
+    lines = text.splitlines()
+    for i, line in enumerate(lines):
+        match = _FLEX_LIST.search(line)
+        target = select
+        if not match:
+            match = _CUSTOM_LIST.search(line)
+            target = custom
+        if match:
+            listed = [_strip_tf(op.strip(".;")) for op in re.split(r"[,\s]+", match.group(1)) if op.strip()]
+            if not listed:  # MLIR lists them one per indented line below
+                for detail in lines[i + 1:]:
+                    op = _DETAIL_OP.match(detail)
+                    if not op:
+                        break
+                    listed.append(_strip_tf(op.group(1)))
+            target.extend(op for op in listed if re.fullmatch(r"\w+", op))
+            continue
+        toco = _TOCO_CUSTOM.search(line)
+        if toco:
+            custom.extend(op.strip() for op in toco.group(1).split(",") if op.strip())
+    if not select and not custom:
+        select.extend(_strip_tf(op) for op in _MLIR_OP.findall(text))
+    return _unique(select), _unique(custom)
+
+
+def _error_code_name(error) -> str:
+    try:
+        return error.ErrorCode.Name(error.error_code)
+    except (AttributeError, ValueError):
+        return str(error.error_code)
+
+
+def _strip_tf(op: str) -> str:
+    return op[3:] if op.startswith("tf.") else op
+
+
+def _unique(items: Iterable[str]) -> list[str]:
+    return list(dict.fromkeys(items))
+
+
+def _summary_line(text: str) -> str:
+    for line in text.splitlines():
+        line = re.sub(r"^(<unknown>:0: )?(error: )?", "", line.strip())
+        if line and not line.startswith(("loc(", "note:", "WARNING", "W0000", "I0000")):
+            return line.rstrip(".")
+    return "no message"
+
+
+def _first_line(exc) -> str:
+    text = str(exc).strip()
+    return text.splitlines()[0].rstrip(".") if text else type(exc).__name__
+
+
+@contextlib.contextmanager
+def _converter_errors(kind: str, where: str, flag: str):
+    """Turn the V1 constructors' ValueError/IOError into one-sentence errors."""
+    try:
+        with _captured_output():
+            yield
+    except (ValueError, OSError, KeyError) as exc:
+        message = _first_line(exc)
+        if "None is only supported in the 1st dimension" in message:
+            raise UsageError(f"{message}; fix the shape with --input_shapes.") from exc
+        if "Invalid tensors" in message:
+            raise UsageError(f"{message} in the {kind} '{where}'; check {flag}.") from exc
+        raise InputError(f"cannot open the {kind} '{where}' for conversion: {message}.") from exc
+
+
+@contextlib.contextmanager
+def _captured_output():
+    """Capture Python and native stdout/stderr (Keras export banners, MLIR
+    diagnostics) so only the CLI prints; yields a StringIO with the text."""
+    buffer = io.StringIO()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    saved = {fd: os.dup(fd) for fd in (1, 2)}
+    with tempfile.TemporaryFile(mode="w+b") as sink:
+        for fd in (1, 2):
+            os.dup2(sink.fileno(), fd)
+        try:
+            with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
+                yield buffer
+        finally:
+            for fd, copy in saved.items():
+                os.dup2(copy, fd)
+                os.close(copy)
+            sink.seek(0)
+            buffer.write(sink.read().decode("utf-8", "replace"))

@@ -1,0 +1,9 @@
+"""`freeze`: TensorFlow's freeze_graph (checkpoint variables become Const
+nodes), with the same flags and fewer ways to fail.
+
+    >>> from tflite_tools.freeze import freeze
+"""
+
+from tflite_tools.freeze.freeze_graph import format_text, freeze
+
+__all__ = ["format_text", "freeze"]

@@ -1,0 +1,8 @@
+"""`inspect`: what a TensorFlow artifact is and how to convert it.
+
+    >>> from tflite_tools.inspect import inspect, format_text
+"""
+
+from tflite_tools.inspect.model_summary import format_text, inspect
+
+__all__ = ["format_text", "inspect"]

@@ -10,7 +10,8 @@ import sys
 import pytest
 
 from tflite_tools.cli import main
-from tflite_tools.freeze.freeze_graph import find_checkpoint, freeze
+from tflite_tools.formats.checkpoints import find_checkpoint
+from tflite_tools.freeze.freeze_graph import freeze
 
 
 def run_cli(*argv):

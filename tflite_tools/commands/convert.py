@@ -69,7 +69,7 @@ def run(args):
 
 def _graph_and_checkpoint(models):
     from tflite_tools.errors import UsageError
-    from tflite_tools.freeze.freeze_graph import find_checkpoint
+    from tflite_tools.formats.checkpoints import find_checkpoint
 
     if len(models) == 1:
         return models[0], None

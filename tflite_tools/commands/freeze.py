@@ -85,7 +85,7 @@ def _sources(args) -> dict:
     .meta, is placed by what `detect` says it is.
     """
     from tflite_tools.errors import UsageError
-    from tflite_tools.freeze.freeze_graph import model_sources
+    from tflite_tools.freeze.sources import model_sources
 
     if args.model and (args.input_graph or args.input_meta_graph or args.input_saved_model_dir):
         raise UsageError("give the model either as MODEL or with --input_graph / --input_meta_graph / "

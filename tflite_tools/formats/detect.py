@@ -30,17 +30,19 @@ Anything else raises InputError with one sentence saying what was found.
 
 from __future__ import annotations
 
+import dataclasses
 import glob
 import os
 import re
 import zipfile
+from typing import Optional, Union
 
-from google.protobuf import message as _message
 from google.protobuf import text_format
 
 from tflite_tools.errors import InputError
 from tflite_tools.formats import tensor_bundle
 from tflite_tools.formats.graphdef_io import parse_binary_or_text
+from tflite_tools.formats.saved_model import SAVED_MODEL_FILES, read_saved_model, saved_model_path, serving_meta_graph
 from tflite_tools.graph.analysis import VARIABLE_OPS
 from tflite_tools.proto import (
     summary_pb2,
@@ -52,31 +54,52 @@ from tflite_tools.proto import (
 HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 ZIP_SIGNATURE = b"PK\x03\x04"
 TFLITE_IDENTIFIER = b"TFL3"
-SAVED_MODEL_FILES = ("saved_model.pb", "saved_model.pbtxt")
 CHECKPOINT_STATE = "checkpoint"
 _DATA_SHARD = re.compile(r"\.data-\d{5}-of-\d{5}$")
 # Files that can be a model on their own, for directory scans.
 _MODEL_EXTENSIONS = (".pb", ".pbtxt", ".meta", ".tflite", ".h5", ".hdf5", ".keras", ".graphdef")
 
 
+@dataclasses.dataclass
+class Found:
+    """A detection and the messages parsed to make it, which loaders reuse
+    instead of parsing the files again.
+
+    Attributes:
+      detection: what `detect` returns.
+      graph: the GraphDef or MetaGraphDef at `detection.graph_path`, when
+        detection had to parse it (None: not parsed yet).
+      saved_model: the SavedModel message of a SavedModel directory.
+    """
+
+    detection: summary_pb2.Detection
+    graph: Optional[Union[tf_graph_pb2.GraphDef, tf_saved_model_pb2.MetaGraphDef]] = None
+    saved_model: Optional[tf_saved_model_pb2.SavedModel] = None
+
+
 def detect(path: str) -> summary_pb2.Detection:
     """Detect the format of the artifact at `path` (file, directory or
     checkpoint prefix). Raises InputError when it is none we know."""
-    detection = summary_pb2.Detection()
+    return detect_and_parse(path).detection
+
+
+def detect_and_parse(path: str) -> Found:
+    """`detect`, keeping what was parsed on the way (see `Found`)."""
+    found = Found(summary_pb2.Detection())
     try:
         if os.path.isdir(path):
-            _detect_directory(path, detection)
+            _detect_directory(path, found)
         elif os.path.isfile(path):
-            _detect_file(path, detection)
+            _detect_file(path, found)
         elif tensor_bundle.checkpoint_prefix(path):
-            detection.evidence.append(f"{path}.index: checkpoint index of the prefix {_base(path)}")
-            _checkpoint_from_prefix(path, detection)
+            found.detection.evidence.append(f"{path}.index: checkpoint index of the prefix {_base(path)}")
+            _checkpoint_from_prefix(path, found)
         else:
             raise InputError(f"'{path}' does not exist (neither a file, a directory nor a checkpoint "
                              "prefix with a .index file); check the path.")
     except OSError as exc:  # unreadable file or directory (permissions, I/O)
         raise InputError(f"cannot read '{exc.filename or path}': {exc.strerror}; check its permissions.") from exc
-    return detection
+    return found
 
 
 def _base(path: str) -> str:
@@ -85,12 +108,12 @@ def _base(path: str) -> str:
 
 # --- files -------------------------------------------------------------------
 
-def _detect_file(path: str, detection) -> None:
+def _detect_file(path: str, found) -> None:
     name = _base(path)
     prefix = tensor_bundle.checkpoint_prefix(path)
     if prefix and not path.endswith(".meta"):
-        detection.evidence.append(f"{name}: a file of the checkpoint prefix {_base(prefix)}")
-        _checkpoint_from_prefix(prefix, detection)
+        found.detection.evidence.append(f"{name}: a file of the checkpoint prefix {_base(prefix)}")
+        _checkpoint_from_prefix(prefix, found)
         return
     if _DATA_SHARD.search(name):
         raise InputError(f"'{path}' is a checkpoint data shard without its .index file beside it; copy "
@@ -98,30 +121,30 @@ def _detect_file(path: str, detection) -> None:
     with open(path, "rb") as f:
         head = f.read(8)
     if head[4:8] == TFLITE_IDENTIFIER:
-        detection.format = summary_pb2.TFLITE
-        detection.evidence.append(f"{name}: flatbuffer identifier TFL3 at bytes 4..8")
-        detection.graph_path = path
+        found.detection.format = summary_pb2.TFLITE
+        found.detection.evidence.append(f"{name}: flatbuffer identifier TFL3 at bytes 4..8")
+        found.detection.graph_path = path
         return
     if head == HDF5_SIGNATURE:
-        detection.format = summary_pb2.KERAS_H5
-        detection.evidence.append(f"{name}: HDF5 signature")
-        detection.graph_path = path
+        found.detection.format = summary_pb2.KERAS_H5
+        found.detection.evidence.append(f"{name}: HDF5 signature")
+        found.detection.graph_path = path
         return
     if head[:4] == ZIP_SIGNATURE:
-        _detect_keras_zip(path, detection)
+        _detect_keras_zip(path, found)
         return
     if name in SAVED_MODEL_FILES:
-        _detect_saved_model(os.path.dirname(path) or ".", detection)
+        _detect_saved_model(os.path.dirname(path) or ".", found)
         return
     if name == CHECKPOINT_STATE:
-        prefix = _latest_prefix(os.path.dirname(path) or ".", detection)
+        prefix = _latest_prefix(os.path.dirname(path) or ".", found)
         if prefix:
-            _checkpoint_from_prefix(prefix, detection)
+            _checkpoint_from_prefix(prefix, found)
             return
-    _detect_protobuf(path, detection)
+    _detect_protobuf(path, found)
 
 
-def _detect_keras_zip(path: str, detection) -> None:
+def _detect_keras_zip(path: str, found) -> None:
     name = _base(path)
     try:
         with zipfile.ZipFile(path) as archive:
@@ -132,10 +155,10 @@ def _detect_keras_zip(path: str, detection) -> None:
     if "config.json" not in members:
         raise InputError(f"'{path}' is a zip archive without config.json, so not a Keras .keras "
                          "file; pass the model file itself (unzip it first if it holds one).")
-    detection.format = summary_pb2.KERAS_V3
-    found = " and ".join(m for m in ("config.json", "metadata.json") if m in members)
-    detection.evidence.append(f"{name}: zip archive with {found} (Keras 3 format)")
-    detection.graph_path = path
+    found.detection.format = summary_pb2.KERAS_V3
+    listed = " and ".join(m for m in ("config.json", "metadata.json") if m in members)
+    found.detection.evidence.append(f"{name}: zip archive with {listed} (Keras 3 format)")
+    found.detection.graph_path = path
 
 
 def _parse(data: bytes, message) -> tuple[str | None, bool]:
@@ -213,16 +236,17 @@ def _text_error(data: bytes, message) -> str | None:
     return None
 
 
-def _detect_protobuf(path: str, detection) -> None:
+def _detect_protobuf(path: str, found) -> None:
     kind, message, encoding = parse_graph_file(path)
-    detection.encoding = encoding
+    found.graph = message
+    found.detection.encoding = encoding
     nodes = message.node if kind == "GraphDef" else message.graph_def.node
-    detection.evidence.append(f"{_base(path)}: parses as a {encoding} {kind} with {len(nodes)} nodes")
-    detection.graph_path = path
+    found.detection.evidence.append(f"{_base(path)}: parses as a {encoding} {kind} with {len(nodes)} nodes")
+    found.detection.graph_path = path
     if kind == "MetaGraphDef":
-        _classify_meta_graph(path, detection)
+        _classify_meta_graph(path, found)
     else:
-        _classify_graph(path, message, detection)
+        _classify_graph(path, message, found)
 
 
 def _is_graph(graph) -> bool:
@@ -231,31 +255,31 @@ def _is_graph(graph) -> bool:
     return len(graph.node) > 0 and bool(graph.node[0].name) and all(node.op for node in graph.node)
 
 
-def _classify_meta_graph(path: str, detection) -> None:
-    prefix = tensor_bundle.checkpoint_prefix(path) or _latest_prefix(os.path.dirname(path) or ".", detection)
+def _classify_meta_graph(path: str, found) -> None:
+    prefix = tensor_bundle.checkpoint_prefix(path) or _latest_prefix(os.path.dirname(path) or ".", found)
     if prefix:
-        detection.format = summary_pb2.CHECKPOINT
-        detection.checkpoint_prefix = prefix
-        detection.evidence.append(f"{_base(prefix)}.index: checkpoint beside the MetaGraph")
+        found.detection.format = summary_pb2.CHECKPOINT
+        found.detection.checkpoint_prefix = prefix
+        found.detection.evidence.append(f"{_base(prefix)}.index: checkpoint beside the MetaGraph")
     else:
-        detection.format = summary_pb2.META_GRAPH
-        detection.evidence.append(f"{_base(path)}: no checkpoint (.index) beside it")
+        found.detection.format = summary_pb2.META_GRAPH
+        found.detection.evidence.append(f"{_base(path)}: no checkpoint (.index) beside it")
 
 
-def _classify_graph(path: str, graph, detection) -> None:
+def _classify_graph(path: str, graph, found) -> None:
     variables = sorted(VARIABLE_OPS.intersection(node.op for node in graph.node))
     if not variables:
-        detection.format = summary_pb2.FROZEN_GRAPH
-        detection.evidence.append(f"{_base(path)}: no Variable/VariableV2/VarHandleOp nodes (frozen)")
+        found.detection.format = summary_pb2.FROZEN_GRAPH
+        found.detection.evidence.append(f"{_base(path)}: no Variable/VariableV2/VarHandleOp nodes (frozen)")
         return
-    detection.evidence.append(f"{_base(path)}: holds {'/'.join(variables)} nodes (not frozen)")
-    prefix = _latest_prefix(os.path.dirname(path) or ".", detection)
+    found.detection.evidence.append(f"{_base(path)}: holds {'/'.join(variables)} nodes (not frozen)")
+    prefix = _latest_prefix(os.path.dirname(path) or ".", found)
     if prefix:
-        detection.format = summary_pb2.CHECKPOINT
-        detection.checkpoint_prefix = prefix
+        found.detection.format = summary_pb2.CHECKPOINT
+        found.detection.checkpoint_prefix = prefix
     else:
-        detection.format = summary_pb2.GRAPH_DEF
-        detection.evidence.append(f"{_base(path)}: no checkpoint beside it")
+        found.detection.format = summary_pb2.GRAPH_DEF
+        found.detection.evidence.append(f"{_base(path)}: no checkpoint beside it")
 
 
 # --- checkpoints ---------------------------------------------------------------
@@ -265,7 +289,7 @@ def _step(prefix: str) -> int:
     return int(match.group(1)) if match else -1
 
 
-def _latest_prefix(directory: str, detection) -> str | None:
+def _latest_prefix(directory: str, found) -> str | None:
     """The checkpoint prefix in `directory`: the `checkpoint` state file's
     model_checkpoint_path (relative paths taken against the directory; an
     absolute path that no longer exists is looked for in the directory, as
@@ -292,7 +316,7 @@ def _latest_prefix(directory: str, detection) -> str | None:
                 candidates = [(os.path.join(directory, recorded), "")]
             for candidate, remark in candidates:
                 if tensor_bundle.checkpoint_prefix(candidate):
-                    detection.evidence.append(f"{CHECKPOINT_STATE}: model_checkpoint_path {recorded!r}{remark}")
+                    found.detection.evidence.append(f"{CHECKPOINT_STATE}: model_checkpoint_path {recorded!r}{remark}")
                     return os.path.normpath(candidate)
             raise InputError(
                 f"'{state_path}' names the checkpoint {recorded!r}, but no {os.path.basename(recorded)}.index "
@@ -301,28 +325,28 @@ def _latest_prefix(directory: str, detection) -> str | None:
     if not indexes:
         return None
     prefixes = sorted((p[: -len(".index")] for p in indexes), key=lambda p: (_step(p), p))
-    detection.evidence.append(f"{_base(prefixes[-1])}.index: latest of {len(prefixes)} checkpoint(s) "
+    found.detection.evidence.append(f"{_base(prefixes[-1])}.index: latest of {len(prefixes)} checkpoint(s) "
                               "(no checkpoint state file)")
     return prefixes[-1]
 
 
-def _checkpoint_from_prefix(prefix: str, detection) -> None:
+def _checkpoint_from_prefix(prefix: str, found) -> None:
     """Fill a CHECKPOINT detection: the prefix and the graph beside it
     (`<prefix>.meta`, else the one graph file in its directory)."""
-    detection.format = summary_pb2.CHECKPOINT
-    detection.checkpoint_prefix = prefix
+    found.detection.format = summary_pb2.CHECKPOINT
+    found.detection.checkpoint_prefix = prefix
     if tensor_bundle.is_v1_checkpoint(prefix):
-        detection.evidence.append(f"{_base(prefix)}: V1 checkpoint (one table file, Saver write_version=V1)")
+        found.detection.evidence.append(f"{_base(prefix)}: V1 checkpoint (one table file, Saver write_version=V1)")
     if os.path.isfile(prefix + ".meta"):
-        detection.graph_path = prefix + ".meta"
-        detection.evidence.append(f"{_base(prefix)}.meta: MetaGraph of the checkpoint")
+        found.detection.graph_path = prefix + ".meta"
+        found.detection.evidence.append(f"{_base(prefix)}.meta: MetaGraph of the checkpoint")
         return
     graphs = _graph_files(os.path.dirname(prefix) or ".")
     if not graphs:
-        detection.evidence.append(f"{_base(prefix)}: no .meta or graph .pb/.pbtxt beside it")
+        found.detection.evidence.append(f"{_base(prefix)}: no .meta or graph .pb/.pbtxt beside it")
         return
-    detection.graph_path = _one_graph(graphs, os.path.dirname(prefix) or ".")
-    detection.evidence.append(f"{_base(detection.graph_path)}: graph beside the checkpoint")
+    found.detection.graph_path = _one_graph(graphs, os.path.dirname(prefix) or ".")
+    found.detection.evidence.append(f"{_base(found.detection.graph_path)}: graph beside the checkpoint")
 
 
 def _graph_files(directory: str) -> list[str]:
@@ -360,22 +384,22 @@ def _one_graph(paths: list[str], directory: str) -> str:
 
 # --- directories -----------------------------------------------------------------
 
-def _detect_directory(path: str, detection) -> None:
+def _detect_directory(path: str, found) -> None:
     names = os.listdir(path)
     if not names:
         raise InputError(f"directory '{path}' is empty; pass a model file, a SavedModel directory or "
                          "a checkpoint directory.")
     if any(name in names for name in SAVED_MODEL_FILES):
-        _detect_saved_model(path, detection)
+        _detect_saved_model(path, found)
         return
     models = sorted(os.path.join(path, n) for n in names
                     if n.endswith(_MODEL_EXTENSIONS) and os.path.isfile(os.path.join(path, n)))
-    prefix = _latest_prefix(path, detection)
+    prefix = _latest_prefix(path, found)
     if prefix:
-        _checkpoint_from_prefix(prefix, detection)
-        others = [_base(m) for m in models if m != detection.graph_path and not m.endswith(".meta")]
+        _checkpoint_from_prefix(prefix, found)
+        others = [_base(m) for m in models if m != found.detection.graph_path and not m.endswith(".meta")]
         if others:
-            detection.evidence.append(f"{_base(path)}: also holds {', '.join(others)} (pass one as MODEL "
+            found.detection.evidence.append(f"{_base(path)}: also holds {', '.join(others)} (pass one as MODEL "
                                       "to inspect it instead)")
         return
     if not models:
@@ -383,10 +407,10 @@ def _detect_directory(path: str, detection) -> None:
                                                   for f in SAVED_MODEL_FILES)), key=_export_order)
         if exports:
             # Estimator/serving layouts: export_dir/<timestamp>/saved_model.pb.
-            detection.evidence.append(
+            found.detection.evidence.append(
                 f"{_base(path)}: holds the SavedModel {exports[0]}" if len(exports) == 1 else
                 f"{_base(path)}: SavedModel exports {', '.join(exports)}; using the latest, {exports[-1]}")
-            _detect_saved_model(os.path.join(path, exports[-1]), detection)
+            _detect_saved_model(os.path.join(path, exports[-1]), found)
             return
         raise InputError(
             f"directory '{path}' holds no TensorFlow model (no saved_model.pb, checkpoint, "
@@ -398,8 +422,8 @@ def _detect_directory(path: str, detection) -> None:
         names_found = ", ".join(_base(m) for m in models)
         raise InputError(f"directory '{path}' holds several models ({names_found}); pass the one "
                          "you mean as the path.")
-    detection.evidence.append(f"{_base(path)}: the only model file in it is {_base(models[0])}")
-    _detect_file(models[0], detection)
+    found.detection.evidence.append(f"{_base(path)}: the only model file in it is {_base(models[0])}")
+    _detect_file(models[0], found)
 
 
 def _export_order(name: str) -> tuple[int, str]:
@@ -407,60 +431,23 @@ def _export_order(name: str) -> tuple[int, str]:
     return (int(name), name) if name.isdigit() else (-1, name)
 
 
-def _detect_saved_model(directory: str, detection) -> None:
+def _detect_saved_model(directory: str, found) -> None:
     saved_model = read_saved_model(directory)
+    found.saved_model = saved_model
     pb = saved_model_path(directory)
-    detection.graph_path = pb
-    detection.encoding = "text" if pb.endswith(".pbtxt") else "binary"
+    found.detection.graph_path = pb
+    found.detection.encoding = "text" if pb.endswith(".pbtxt") else "binary"
     meta = serving_meta_graph(saved_model)
-    detection.tags.extend(meta.meta_info_def.tags)
+    found.detection.tags.extend(meta.meta_info_def.tags)
     if len(saved_model.meta_graphs) > 1:
         tag_sets = "; ".join(",".join(m.meta_info_def.tags) for m in saved_model.meta_graphs)
-        detection.evidence.append(f"{_base(pb)}: meta graphs tagged {tag_sets}; using {','.join(meta.meta_info_def.tags)}")
+        found.detection.evidence.append(f"{_base(pb)}: meta graphs tagged {tag_sets}; using {','.join(meta.meta_info_def.tags)}")
     with_objects = [m for m in saved_model.meta_graphs if len(m.object_graph_def.nodes)]
     if with_objects:
-        detection.format = summary_pb2.SAVED_MODEL_TF2
-        detection.evidence.append(f"{_base(pb)}: SavedModel whose meta graph has an object graph "
+        found.detection.format = summary_pb2.SAVED_MODEL_TF2
+        found.detection.evidence.append(f"{_base(pb)}: SavedModel whose meta graph has an object graph "
                                   f"({len(with_objects[0].object_graph_def.nodes)} objects): TF2")
     else:
-        detection.format = summary_pb2.SAVED_MODEL_TF1
-        detection.evidence.append(f"{_base(pb)}: SavedModel with {len(saved_model.meta_graphs)} meta "
+        found.detection.format = summary_pb2.SAVED_MODEL_TF1
+        found.detection.evidence.append(f"{_base(pb)}: SavedModel with {len(saved_model.meta_graphs)} meta "
                                   "graph(s) and no object graph: TF1")
-
-
-def saved_model_path(directory: str) -> str:
-    for name in SAVED_MODEL_FILES:
-        candidate = os.path.join(directory, name)
-        if os.path.isfile(candidate):
-            return candidate
-    raise InputError(f"'{directory}' has no saved_model.pb or saved_model.pbtxt; pass a SavedModel "
-                     "directory.")
-
-
-def read_saved_model(directory: str) -> tf_saved_model_pb2.SavedModel:
-    """Parse the SavedModel proto of `directory` (binary or text)."""
-    pb = saved_model_path(directory)
-    saved_model = tf_saved_model_pb2.SavedModel()
-    try:
-        with open(pb, "rb") as f:
-            data = f.read()
-        if pb.endswith(".pbtxt"):
-            # Our SavedModel messages hold only what tflite-tools reads: skip the rest.
-            text_format.Parse(data.decode("utf-8"), saved_model, allow_unknown_field=True,
-                              allow_unknown_extension=True)
-        else:
-            saved_model.ParseFromString(data)
-    except (OSError, UnicodeDecodeError, text_format.ParseError, _message.DecodeError) as exc:
-        raise InputError(f"'{pb}' cannot be read as a SavedModel ({exc}); it may be truncated: "
-                         "export or copy the SavedModel again.") from exc
-    if not saved_model.meta_graphs:
-        raise InputError(f"'{pb}' holds no meta graph; export the SavedModel again.")
-    return saved_model
-
-
-def serving_meta_graph(saved_model) -> tf_saved_model_pb2.MetaGraphDef:
-    """The meta graph tagged "serve" (what converters load), else the first."""
-    for meta in saved_model.meta_graphs:
-        if "serve" in meta.meta_info_def.tags:
-            return meta
-    return saved_model.meta_graphs[0]

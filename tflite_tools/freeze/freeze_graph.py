@@ -21,20 +21,21 @@ Same inputs and the same result as `tensorflow/python/tools/freeze_graph.py`
 from __future__ import annotations
 
 import dataclasses
-import glob
 import os
-import re
 from typing import Optional
 
 from tflite_tools.core import fileio
 from tflite_tools.core.names import Names, node_name, split_names
 from tflite_tools.errors import InputError, UsageError, unknown_name_error
+from tflite_tools.formats import graphdef_io
+from tflite_tools.formats.checkpoints import find_checkpoint
+from tflite_tools.formats.saved_model import meta_graph_for_tags, serving_meta_graph
+from tflite_tools.freeze import restore
+from tflite_tools.freeze.sources import default_outputs, model_sources
 from tflite_tools.graph import surgery
 from tflite_tools.graph.analysis import VARIABLE_OPS
-from tflite_tools.proto import freeze_pb2
-
-_DATA_SUFFIX = re.compile(r"\.data-\d+-of-\d+$")
-
+from tflite_tools.model import LoadedModel
+from tflite_tools.proto import freeze_pb2, tf_saved_model_pb2
 
 @dataclasses.dataclass
 class Frozen:
@@ -42,56 +43,6 @@ class Frozen:
 
     graph_def: object
     result: freeze_pb2.FreezeResult
-
-
-def find_checkpoint(path: str) -> Optional[str]:
-    """The checkpoint prefix `path` stands for, or None when there is none.
-
-    `path` may be a prefix (V2 or V1), a directory (its `checkpoint` state
-    file, else its only .index file), the `checkpoint` state file, or any
-    file of a checkpoint (.index, .data-*-of-*, .meta).
-    """
-    if os.path.isdir(path):
-        return _checkpoint_in_directory(path)
-    if os.path.basename(path) == "checkpoint" and os.path.isfile(path):
-        return _checkpoint_in_directory(os.path.dirname(path) or ".")
-    for suffix in (".index", ".meta"):
-        if path.endswith(suffix):
-            path = path[: -len(suffix)]
-    path = _DATA_SUFFIX.sub("", path)
-    if os.path.isfile(path + ".index"):
-        return path
-    if os.path.isfile(path) or glob.glob(glob.escape(path) + "-?????-of-?????"):
-        return path  # V1 checkpoint
-    return None
-
-
-def _checkpoint_in_directory(directory: str) -> Optional[str]:
-    state_path = os.path.join(directory, "checkpoint")
-    if os.path.isfile(state_path):
-        from google.protobuf import text_format
-
-        from tflite_tools.proto import tf_checkpoint_pb2
-
-        state = tf_checkpoint_pb2.CheckpointState()
-        try:
-            with open(state_path) as f:
-                text_format.Parse(f.read(), state)
-        except (UnicodeDecodeError, text_format.ParseError):
-            state.Clear()
-        if state.model_checkpoint_path:
-            prefix = state.model_checkpoint_path
-            if not os.path.isabs(prefix):
-                prefix = os.path.join(directory, prefix)
-            found = find_checkpoint(prefix) if not os.path.isdir(prefix) else None
-            if found:
-                return found
-            # The state file often holds the absolute path of another machine.
-            found = find_checkpoint(os.path.join(directory, os.path.basename(prefix)))
-            if found:
-                return found
-    indexes = sorted(glob.glob(os.path.join(glob.escape(directory), "*.index")))
-    return indexes[-1][: -len(".index")] if len(indexes) == 1 else None
 
 
 def freeze(input_graph: Optional[str] = None, input_checkpoint: Optional[str] = None,
@@ -130,22 +81,28 @@ def freeze_to_graph_def(input_graph: Optional[str] = None, input_checkpoint: Opt
                         input_saved_model_dir: Optional[str] = None, saved_model_tags: Names = "serve",
                         input_saver: Optional[str] = None, clear_devices: bool = True,
                         initializer_nodes: Names = None, variable_names_allowlist: Names = None,
-                        variable_names_denylist: Names = None, checkpoint_version: int = 2) -> Frozen:
-    """`freeze` without writing: the frozen TensorFlow GraphDef and its FreezeResult."""
+                        variable_names_denylist: Names = None, checkpoint_version: int = 2,
+                        model: Optional[LoadedModel] = None) -> Frozen:
+    """`freeze` without writing: the frozen TensorFlow GraphDef and its FreezeResult.
+
+    `model`, the artifact the graph flags name already loaded (convert passes
+    its own), spares reading and parsing the graph files again.
+    """
     if checkpoint_version not in (1, 2):
         raise UsageError(f"Invalid checkpoint version (must be '1' or '2'): {checkpoint_version}; "
                          "pass --checkpoint_version 1 or 2.")
     result = freeze_pb2.FreezeResult(engine="python")
     if input_graph and not os.path.isfile(input_graph) and not (input_meta_graph or input_saved_model_dir):
         # A directory or checkpoint prefix passed as the graph: place its parts (detect says what).
-        sources = model_sources(input_graph, input_checkpoint)
+        sources = model_sources(input_graph, input_checkpoint,
+                                model.detection if model is not None and model.path == input_graph else None)
         input_graph, input_meta_graph = sources.graph or None, sources.meta_graph or None
         input_saved_model_dir, input_checkpoint = sources.saved_model_dir or None, sources.checkpoint or None
     if input_graph and input_graph.endswith(".meta") and not input_meta_graph:
         input_graph, input_meta_graph = None, input_graph  # a MetaGraph passed as the graph
     tags = split_names(saved_model_tags)
-    graph_def, saver_def, graph_source = _read_sources(input_graph, input_meta_graph,
-                                                       input_saved_model_dir, tags, input_saver)
+    graph_def, saver_def, graph_source, outputs_meta = _read_sources(
+        input_graph, input_meta_graph, input_saved_model_dir, tags, input_saver, model)
     result.input_graph = input_graph or ""
     result.input_meta_graph = input_meta_graph or ""
     result.input_saved_model_dir = input_saved_model_dir or ""
@@ -154,7 +111,10 @@ def freeze_to_graph_def(input_graph: Optional[str] = None, input_checkpoint: Opt
 
     outputs = [node_name(n) for n in split_names(output_node_names)]
     if not outputs:
-        outputs = _detected_outputs(graph_source)
+        outputs = default_outputs(graph_def, outputs_meta)
+        if not outputs:
+            raise UsageError(f"no outputs were found in '{graph_source}'; name them with "
+                             "--output_node_names.")
     node_names = [node.name for node in graph_def.node]
     known = set(node_names)
     for name in outputs:
@@ -167,14 +127,12 @@ def freeze_to_graph_def(input_graph: Optional[str] = None, input_checkpoint: Opt
     if not variables:
         raise InputError(f"'{graph_source}' has no variables: it is frozen already, so there is "
                          "nothing to freeze; convert it directly.")
-    if clear_devices:
-        for node in graph_def.node:
-            node.device = ""
     result.input_nodes = len(graph_def.node)
-    tf_graph_def = _run_freeze(graph_def, saver_def, result.input_checkpoint, input_saved_model_dir,
-                               tags, outputs, [v for v in variables if v in needed],
-                               split_names(initializer_nodes), split_names(variable_names_allowlist),
-                               split_names(variable_names_denylist), checkpoint_version)
+    tf_graph_def = restore.variables_to_constants(
+        graph_def, saver_def, result.input_checkpoint, input_saved_model_dir, tags, outputs,
+        [v for v in variables if v in needed], split_names(initializer_nodes),
+        split_names(variable_names_allowlist), split_names(variable_names_denylist), checkpoint_version,
+        clear_devices)
     frozen_names = [node.name for node in tf_graph_def.node
                     if node.name in set(variables) and node.op == "Const"]
     result.frozen_variables = len(frozen_names)
@@ -183,18 +141,21 @@ def freeze_to_graph_def(input_graph: Optional[str] = None, input_checkpoint: Opt
     return Frozen(tf_graph_def, result)
 
 
-def _read_sources(input_graph, input_meta_graph, saved_model_dir, tags, input_saver):
-    """(our GraphDef, our SaverDef or None, path naming the graph) from the flags."""
-    from tflite_tools.formats import graphdef_io
-    from tflite_tools.proto import tf_saved_model_pb2
-
-    saver_def = None
+def _read_sources(input_graph, input_meta_graph, saved_model_dir, tags, input_saver, model):
+    """(our GraphDef, our SaverDef or None, path naming the graph, the MetaGraph
+    whose serving signature names the default outputs or None) from the flags;
+    the graph comes from `model` when the flags name its files."""
+    saver_def = outputs_meta = None
     if saved_model_dir:
-        graph_def = _saved_model_graph(saved_model_dir, tags)
+        saved_model = model.saved_model if model is not None and model.saved_model is not None else \
+            _read_saved_model(saved_model_dir)
+        graph_def = meta_graph_for_tags(saved_model, tags).graph_def
+        outputs_meta = serving_meta_graph(saved_model)
         source = saved_model_dir
     elif input_graph:
         _require_file(input_graph, "Input graph file", "--input_graph")
-        graph_def, _ = graphdef_io.read_graph_def(input_graph)
+        graph_def = model.graph_def if _is_graph_file_of(model, input_graph) else \
+            graphdef_io.read_graph_def(input_graph)[0]
         source = input_graph
     elif input_meta_graph:
         source = input_meta_graph
@@ -203,8 +164,11 @@ def _read_sources(input_graph, input_meta_graph, saved_model_dir, tags, input_sa
         raise UsageError("no graph given; pass --input_graph GRAPH.pb, --input_meta_graph MODEL.meta "
                          "or --input_saved_model_dir DIR.")
     if input_meta_graph:
-        meta = tf_saved_model_pb2.MetaGraphDef()
-        _parse_file(input_meta_graph, meta, "Input meta graph file", "--input_meta_graph")
+        if _is_graph_file_of(model, input_meta_graph) and model.meta_graph is not None:
+            meta = model.meta_graph
+        else:
+            meta = tf_saved_model_pb2.MetaGraphDef()
+            _parse_file(input_meta_graph, meta, "Input meta graph file", "--input_meta_graph")
         if graph_def is None:
             graph_def = meta.graph_def
         if meta.HasField("saver_def"):
@@ -212,7 +176,13 @@ def _read_sources(input_graph, input_meta_graph, saved_model_dir, tags, input_sa
     if input_saver:
         saver_def = tf_saved_model_pb2.SaverDef()
         _parse_file(input_saver, saver_def, "Input saver file", "--input_saver")
-    return graph_def, saver_def, source
+    return graph_def, saver_def, source, outputs_meta
+
+
+def _is_graph_file_of(model: Optional[LoadedModel], path: str) -> bool:
+    """Whether `model` was loaded from the graph file `path` (its parse can be reused)."""
+    return (model is not None and model.graph_def is not None and bool(model.detection.graph_path)
+            and os.path.abspath(model.detection.graph_path) == os.path.abspath(path))
 
 
 def _require_file(path, what, flag):
@@ -221,41 +191,24 @@ def _require_file(path, what, flag):
 
 
 def _parse_file(path, message, what, flag):
-    from tflite_tools.formats.graphdef_io import parse_binary_or_text
-
     _require_file(path, what, flag)
     with open(path, "rb") as f:
         data = f.read()
     try:
-        parse_binary_or_text(data, message)
+        graphdef_io.parse_binary_or_text(data, message)
     except ValueError as exc:
         raise InputError(f"{what} '{path}' is not a binary or text {message.DESCRIPTOR.name}; "
                          f"check the path given to {flag}.") from exc
 
 
-def _saved_model_graph(saved_model_dir, tags):
-    from tflite_tools.proto import tf_saved_model_pb2
-
+def _read_saved_model(saved_model_dir):
     path = os.path.join(saved_model_dir, "saved_model.pb")
     if not os.path.isfile(path):
         path = os.path.join(saved_model_dir, "saved_model.pbtxt")
     saved_model = tf_saved_model_pb2.SavedModel()
     _parse_file(path if os.path.isfile(path) else os.path.join(saved_model_dir, "saved_model.pb"),
                 saved_model, "SavedModel file", "--input_saved_model_dir")
-    return meta_graph_for_tags(saved_model, tags).graph_def
-
-
-def meta_graph_for_tags(saved_model, tags):
-    """The MetaGraphDef of `saved_model` whose tag set is exactly `tags`.
-
-    Raises UsageError listing the tag sets there are.
-    """
-    for meta in saved_model.meta_graphs:
-        if set(meta.meta_info_def.tags) == set(tags):
-            return meta
-    available = "; ".join(",".join(m.meta_info_def.tags) for m in saved_model.meta_graphs) or "none"
-    raise UsageError(f"the SavedModel has no MetaGraph with tags '{','.join(tags)}' (it has: "
-                     f"{available}); pass one of those to --saved_model_tags.")
+    return saved_model
 
 
 def _resolve_checkpoint(input_checkpoint, graph_source) -> str:
@@ -271,142 +224,3 @@ def _resolve_checkpoint(input_checkpoint, graph_source) -> str:
         raise InputError(f"no checkpoint found beside '{graph_source}'; pass its prefix "
                          "(e.g. model.ckpt-1000) to --input_checkpoint.")
     return prefix
-
-
-def _detected_outputs(graph_source) -> list[str]:
-    from tflite_tools.inspect.model_summary import inspect
-
-    summary = inspect(graph_source)
-    # SavedModel outputs are signature keys; tensor_name is the graph tensor behind each.
-    outputs = [node_name(t.tensor_name or t.name) for t in summary.outputs]
-    if not outputs:
-        raise UsageError(f"no outputs were found in '{graph_source}'; name them with "
-                         "--output_node_names.")
-    return outputs
-
-
-def _run_freeze(graph_def, saver_def, checkpoint, saved_model_dir, tags, outputs, needed_variables,
-                initializer_nodes, allowlist, denylist, checkpoint_version):
-    """Restore the variables in a Session and turn them into constants (TensorFlow)."""
-    from tflite_tools.core.lazy_tf import tensorflow
-
-    tf = tensorflow()
-    tf_graph_def = tf.compat.v1.GraphDef.FromString(graph_def.SerializeToString())
-    graph = tf.Graph()
-    with graph.as_default(), tf.compat.v1.Session(graph=graph) as sess:
-        try:
-            if saved_model_dir:
-                tf.compat.v1.saved_model.loader.load(sess, tags, saved_model_dir)
-            else:
-                tf.graph_util.import_graph_def(tf_graph_def, name="")
-                if saver_def is not None:
-                    version = (tf.compat.v1.train.SaverDef.V1 if checkpoint_version == 1
-                               else tf.compat.v1.train.SaverDef.V2)
-                    saver = tf.compat.v1.train.Saver(
-                        saver_def=tf.compat.v1.train.SaverDef.FromString(saver_def.SerializeToString()),
-                        write_version=version)
-                    saver.restore(sess, checkpoint)
-                else:
-                    _restore_by_name(tf, sess, checkpoint, needed_variables)
-            if initializer_nodes:
-                sess.run(initializer_nodes)
-            return tf.compat.v1.graph_util.convert_variables_to_constants(
-                sess, tf_graph_def, outputs, variable_names_whitelist=allowlist or None,
-                variable_names_blacklist=denylist or None)
-        except (tf.errors.OpError, ValueError, KeyError, TypeError) as exc:
-            where = saved_model_dir or checkpoint
-            raise InputError(f"cannot restore the variables of '{where}' into the graph: "
-                             f"{_first_line(exc)}; check that the checkpoint was written by this "
-                             "graph.") from exc
-
-
-def _restore_by_name(tf, sess, checkpoint, variables):
-    """Load each variable from the checkpoint entry of the same name.
-
-    freeze_graph.py builds `Saver(var_list={name: graph tensor})`, which TF 2.x
-    rejects for resource variables; assigning through each variable's own
-    handle works for VariableV2 and VarHandleOp alike.
-    """
-    reader = tf.train.load_checkpoint(checkpoint)
-    available = reader.get_variable_to_dtype_map()
-    missing = [v for v in variables if v not in available]
-    if any(re.search(r"/part_\d+$", name) for name in missing):
-        raise InputError("Models containing partition variables cannot be converted from checkpoint files; "
-                         "pass the MetaGraph (--input_meta_graph) or a SavedModel (--input_saved_model_dir).")
-    if missing:
-        raise InputError(f"the checkpoint '{checkpoint}' has no values for {', '.join(missing[:5])}"
-                         f"{' ...' if len(missing) > 5 else ''}; pass the checkpoint written by this graph.")
-    graph = sess.graph
-    assigns, feeds = [], {}
-    for name in variables:
-        op = graph.get_operation_by_name(name)
-        value = reader.get_tensor(name)
-        placeholder = tf.compat.v1.placeholder(op.outputs[0].dtype.base_dtype if op.type != "VarHandleOp"
-                                               else op.get_attr("dtype"), value.shape)
-        if op.type == "VarHandleOp":
-            assigns.append(tf.raw_ops.AssignVariableOp(resource=op.outputs[0], value=placeholder))
-        else:
-            assigns.append(tf.compat.v1.assign(op.outputs[0], placeholder, validate_shape=True))
-        feeds[placeholder] = value
-    sess.run(assigns, feeds)
-
-
-def _first_line(exc) -> str:
-    text = str(getattr(exc, "message", "") or exc).strip()
-    return text.splitlines()[0].rstrip(".") if text else type(exc).__name__
-
-
-def format_text(result: freeze_pb2.FreezeResult) -> str:
-    """One summary block for the CLI."""
-    lines = []
-    source = result.input_graph or result.input_meta_graph or result.input_saved_model_dir
-    lines.append(f"Froze {result.frozen_variables} variables of {source}")
-    if result.input_checkpoint:
-        lines.append(f"  checkpoint: {result.input_checkpoint}")
-    lines.append(f"  outputs:    {', '.join(result.output_node_names)}")
-    lines.append(f"  nodes:      {result.input_nodes} -> {result.output_nodes}")
-    if result.output_graph:
-        lines.append(f"  wrote:      {result.output_graph} ({result.output_size_bytes} bytes)")
-    else:
-        lines.append("  (no --output_graph given: nothing written)")
-    if result.error:
-        lines.append(f"  error: {result.error}")
-    return "\n".join(lines) + "\n"
-
-
-@dataclasses.dataclass
-class ModelSources:
-    """The freeze inputs one artifact path stands for (fields empty when absent)."""
-
-    graph: str = ""
-    meta_graph: str = ""
-    saved_model_dir: str = ""
-    checkpoint: str = ""
-
-
-def model_sources(path: str, checkpoint: Optional[str] = None) -> ModelSources:
-    """Split an artifact path (as `inspect` takes it) into freeze inputs, by its detected format.
-
-    `checkpoint`, when given, replaces the checkpoint found beside the graph.
-
-    Raises:
-      InputError: the artifact is not a graph that can be frozen.
-    """
-    from tflite_tools.formats.detect import detect
-    from tflite_tools.proto import summary_pb2
-
-    detection = detect(path)
-    fmt = summary_pb2.ModelFormat.Name(detection.format)
-    if fmt in ("SAVED_MODEL_TF1", "SAVED_MODEL_TF2"):
-        return ModelSources(saved_model_dir=path)
-    if fmt in ("CHECKPOINT", "GRAPH_DEF", "META_GRAPH") or (fmt == "FROZEN_GRAPH" and checkpoint):
-        graph = detection.graph_path or path
-        checkpoint = checkpoint or detection.checkpoint_prefix
-        if graph.endswith(".meta"):
-            return ModelSources(meta_graph=graph, checkpoint=checkpoint)
-        return ModelSources(graph=graph, checkpoint=checkpoint)
-    if fmt == "FROZEN_GRAPH":
-        raise InputError(f"'{path}' is a frozen graph already: there is nothing to freeze; "
-                         "convert it directly with `tflite-tools convert`.")
-    raise InputError(f"'{path}' is {fmt.lower().replace('_', ' ')}, not a TensorFlow graph with a "
-                     "checkpoint; freeze takes a graph + checkpoint, a .meta or a SavedModel.")

@@ -111,7 +111,7 @@ def freeze(tools: NativeTools, args, *, input_graph: str, input_meta_graph: str,
         source = input_graph or input_meta_graph or input_saved_model_dir
         outputs = ",".join(spec.name for spec in python_inspect(source).outputs)
     if not input_checkpoint and not input_saved_model_dir and (input_graph or input_meta_graph):
-        from tflite_tools.freeze.freeze_graph import model_sources  # noqa: PLC0415
+        from tflite_tools.freeze.sources import model_sources  # noqa: PLC0415
 
         input_checkpoint = model_sources(input_graph or input_meta_graph).checkpoint
     return freeze_graph.freeze(

@@ -1,21 +1,22 @@
 """Load any TensorFlow artifact into a `LoadedModel`, without TensorFlow.
 
-    >>> from tflite_tools import loaders
-    >>> model = loaders.load("train_dir")   # detect, then one loader
+    >>> from tflite_tools.formats import load
+    >>> model = load("train_dir")   # detect, then one loader
     >>> model.format_name, len(model.graph_def.node)
     ('CHECKPOINT', 42)
 
 `load` detects the format once and dispatches to one loader module per
 artifact kind; every loader has the signature
-`load(detection, path) -> LoadedModel` and raises InputError for files it
-cannot use.
+`load(found, path) -> LoadedModel`, takes what detection already parsed
+from `found` (a `detect.Found`) instead of reading it again, and raises
+InputError for files it cannot use.
 """
 
 from __future__ import annotations
 
 import importlib
 
-from tflite_tools.formats.detect import detect
+from tflite_tools.formats.detect import detect_and_parse
 from tflite_tools.model import LoadedModel
 from tflite_tools.proto import summary_pb2
 
@@ -33,11 +34,11 @@ _LOADERS = {
 }
 
 
-def load(path: str, detection: summary_pb2.Detection | None = None) -> LoadedModel:
-    """Detect `path` (unless `detection` is given) and load it.
+def load(path: str) -> LoadedModel:
+    """Detect `path` and load it, parsing each file once.
 
     Raises InputError for a missing, unreadable or unrecognised artifact.
     """
-    detection = detection if detection is not None else detect(path)
-    module = importlib.import_module(f"tflite_tools.formats.loaders.{_LOADERS[detection.format]}")
-    return module.load(detection, path)
+    found = detect_and_parse(path)
+    module = importlib.import_module(f"tflite_tools.formats.loaders.{_LOADERS[found.detection.format]}")
+    return module.load(found, path)

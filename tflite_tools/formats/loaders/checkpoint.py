@@ -14,15 +14,17 @@ from tflite_tools.errors import InputError
 from tflite_tools.formats import tensor_bundle
 from tflite_tools.formats.detect import parse_graph_file
 from tflite_tools.model import LoadedModel
+from tflite_tools.proto import tf_saved_model_pb2
 
 
-def load(detection, path: str) -> LoadedModel:
+def load(found, path: str) -> LoadedModel:
+    detection = found.detection
     if detection.checkpoint_prefix:
         check_checkpoint(detection.checkpoint_prefix)
     model = LoadedModel(path=path, detection=detection)
     if detection.graph_path:
-        kind, message, _ = parse_graph_file(detection.graph_path)
-        if kind == "MetaGraphDef":
+        message = found.graph if found.graph is not None else parse_graph_file(detection.graph_path)[1]
+        if isinstance(message, tf_saved_model_pb2.MetaGraphDef):
             model.meta_graph = message
             model.graph_def = message.graph_def
         else:

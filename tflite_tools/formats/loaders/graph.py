@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from tflite_tools.formats.graphdef_io import read_graph_def
 from tflite_tools.model import LoadedModel
+from tflite_tools.proto import tf_graph_pb2
 
 
-def load(detection, path: str) -> LoadedModel:
-    graph_def, _ = read_graph_def(detection.graph_path)
-    return LoadedModel(path=path, detection=detection, graph_def=graph_def)
+def load(found, path: str) -> LoadedModel:
+    graph_def = found.graph if isinstance(found.graph, tf_graph_pb2.GraphDef) else \
+        read_graph_def(found.detection.graph_path)[0]
+    return LoadedModel(path=path, detection=found.detection, graph_def=graph_def)

@@ -14,7 +14,8 @@ from tflite_tools.model import LoadedModel
 from tflite_tools.proto import summary_pb2
 
 
-def load(detection, path: str) -> LoadedModel:
+def load(found, path: str) -> LoadedModel:
+    detection = found.detection
     reader = _h5_config if detection.format == summary_pb2.KERAS_H5 else _zip_config
     return LoadedModel(path=path, detection=detection, keras_config=reader(detection.graph_path))
 

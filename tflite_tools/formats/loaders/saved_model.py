@@ -14,9 +14,10 @@ from tflite_tools.formats.loaders.checkpoint import check_checkpoint
 from tflite_tools.model import LoadedModel
 
 
-def load(detection, path: str) -> LoadedModel:
+def load(found, path: str) -> LoadedModel:
+    detection = found.detection
     directory = os.path.dirname(detection.graph_path)
-    saved_model = read_saved_model(directory)
+    saved_model = found.saved_model if found.saved_model is not None else read_saved_model(directory)
     meta = serving_meta_graph(saved_model)
     variables = os.path.join(directory, "variables", "variables")
     if os.path.isfile(variables + ".index"):

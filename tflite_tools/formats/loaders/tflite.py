@@ -6,7 +6,8 @@ from tflite_tools.errors import InputError
 from tflite_tools.model import LoadedModel
 
 
-def load(detection, path: str) -> LoadedModel:
+def load(found, path: str) -> LoadedModel:
+    detection = found.detection
     try:
         with open(detection.graph_path, "rb") as f:
             data = f.read()

@@ -13,7 +13,8 @@ import numpy as np
 import pytest
 
 from tflite_tools.cli import main
-from tflite_tools.convert.conversion import check_compatibility, convert
+from tflite_tools.convert.compatibility import check_compatibility
+from tflite_tools.convert.conversion import convert
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 

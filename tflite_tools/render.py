@@ -19,8 +19,8 @@ FORMATS = ("text", "json", "pbtxt")
 _TEXT_FORMATTERS = {
     "tflite_tools.GraphSummary": "tflite_tools.summarize_graph.summarize:format_summary",
     "tflite_tools.ModelSummary": "tflite_tools.inspect.model_summary:format_text",
-    "tflite_tools.FreezeResult": "tflite_tools.freeze.freeze_graph:format_text",
-    "tflite_tools.ConversionReport": "tflite_tools.convert.conversion:format_text",
+    "tflite_tools.FreezeResult": "tflite_tools.freeze.text:format_text",
+    "tflite_tools.ConversionReport": "tflite_tools.convert.text:format_text",
     "tflite_tools.VerificationReport": "tflite_tools.verify.verification:format_text",
     "tflite_tools.BenchmarkResult": "tflite_tools.benchmark.side_by_side:format_text",
     "tflite_tools.Doctor": "tflite_tools.doctor:format_text",

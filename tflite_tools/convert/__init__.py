@@ -3,6 +3,7 @@
     >>> from tflite_tools.convert import convert
 """
 
-from tflite_tools.convert.conversion import convert, format_text
+from tflite_tools.convert.conversion import convert
+from tflite_tools.convert.text import format_text
 
 __all__ = ["convert", "format_text"]

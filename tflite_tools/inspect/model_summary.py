@@ -82,9 +82,7 @@ def _check(path: str, summary) -> None:
     if summary.format == summary_pb2.TFLITE:
         summary.notes.append("--check: the model is a .tflite already; its ops are listed as they are.")
         return
-    from tflite_tools.convert.conversion import (
-        check_compatibility,  # imports TensorFlow when it runs
-    )
+    from tflite_tools.convert.compatibility import check_compatibility  # imports TensorFlow when it runs
 
     summary.tflite_compatibility.CopyFrom(check_compatibility(path))
 

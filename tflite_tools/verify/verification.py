@@ -42,16 +42,31 @@ from typing import Optional, Sequence, Union
 
 import numpy as np
 
-from tflite_tools.core.names import strip_index
-from tflite_tools.core.shapes import parse_input_shapes
-from tflite_tools.errors import InputError, UsageError, VerificationMismatch
+from tflite_tools.errors import UsageError, VerificationMismatch
 from tflite_tools.model import LoadedModel
 from tflite_tools.proto import common_pb2, verification_pb2
 from tflite_tools.runners import tf_runner
 from tflite_tools.runners.tflite_runner import TfliteModel
-from tflite_tools.verify.mapping import (Mismatch, compatible, default_graph_names, input_assignments, keys,
-                                        map_inputs, map_outputs, match_names, tensor_mapping,
-                                        tflite_signature)
+from tflite_tools.verify.mapping import (
+    Mismatch,
+    compatible,
+    default_graph_names,
+    input_assignments,
+    keys,
+    map_inputs,
+    map_outputs,
+    match_names,
+    tensor_mapping,
+    tflite_signature,
+)
+from tflite_tools.verify.samples import (
+    load_samples,
+    parse_range,
+    random_samples,
+    resolve_shapes,
+    run_source,
+    run_tflite,
+)
 
 _S = verification_pb2.VerificationStatus
 
@@ -136,7 +151,7 @@ def verify_conversion(source: Union[str, LoadedModel], tflite_path: str, *,
     """
     if num_samples < 1:
         raise UsageError(f"--num_samples must be at least 1, got {num_samples}.")
-    low, high = _range(input_range)
+    low, high = parse_range(input_range)
     tflite = TfliteModel.from_path(tflite_path)
     model = tf_runner.load(source)
     input_arrays, output_arrays = default_graph_names(model, tflite, input_arrays, output_arrays)
@@ -149,18 +164,18 @@ def verify_conversion(source: Union[str, LoadedModel], tflite_path: str, *,
     try:
         inputs = map_inputs(runner.inputs, tflite, signature)
         report.input_mapping.extend(tensor_mapping(runner.inputs[s], tflite.inputs[t], m) for s, t, m in inputs)
-        shapes = _resolve_shapes(runner.inputs, tflite, inputs, input_shapes)
+        shapes = resolve_shapes(runner.inputs, tflite, inputs, input_shapes)
         report.inputs.extend(
             common_pb2.TensorSpec(name=t.name, dtype=t.dtype.name, shape=shapes[t.name], tensor_name=t.tensor_name,
                                   index=i) for i, t in enumerate(runner.inputs))
         if not tflite.runnable or tflite.custom_ops:
             return _structural_report(report, runner, tflite, inputs, signature)
-        samples = _load_samples(input_data, runner.inputs, shapes) if input_data else \
-            _random_samples(runner.inputs, shapes, low, high, seed, num_samples)
+        samples = load_samples(input_data, runner.inputs, shapes) if input_data else \
+            random_samples(runner.inputs, shapes, low, high, seed, num_samples)
         report.input_data = input_data or f"random(seed={seed}, range=[{low:g},{high:g}])"
         report.num_samples = len(samples)
-        source_out = _run_source(runner, samples)
-        run_tflite = tflite.make_runner()
+        source_out = run_source(runner, samples)
+        invoke = tflite.make_runner()
         first = None
         for assignment in input_assignments(runner.inputs, inputs):
             attempt = verification_pb2.VerificationReport()
@@ -168,7 +183,7 @@ def verify_conversion(source: Union[str, LoadedModel], tflite_path: str, *,
             del attempt.input_mapping[:]
             attempt.input_mapping.extend(tensor_mapping(runner.inputs[s], tflite.inputs[t], m)
                                          for s, t, m in assignment)
-            tflite_out = _run_tflite(run_tflite, tflite, runner.inputs, assignment, samples)
+            tflite_out = run_tflite(invoke, tflite, runner.inputs, assignment, samples)
             _compare_all(attempt, runner.outputs, tflite, source_out, tflite_out, atol, rtol, signature)
             first = first or attempt
             if attempt.status == _S.PASSED:
@@ -180,124 +195,6 @@ def verify_conversion(source: Union[str, LoadedModel], tflite_path: str, *,
         return report
     finally:
         runner.close()
-
-
-# --- inputs ------------------------------------------------------------------------------------------
-
-def _range(input_range) -> tuple[float, float]:
-    if isinstance(input_range, str):
-        try:
-            input_range = [float(v) for v in input_range.split(",")]
-        except ValueError:
-            input_range = ()
-    if len(input_range) != 2 or not input_range[0] <= input_range[1]:
-        raise UsageError(f"--input_range must be LOW,HIGH with LOW <= HIGH, got {input_range!r}.")
-    return float(input_range[0]), float(input_range[1])
-
-
-def _resolve_shapes(sources, tflite, inputs, input_shapes) -> dict:
-    """Source input name -> concrete shape: --input_shapes (when fully known),
-    else the source's shape with unknown dims taken from the .tflite (1 where
-    it is dynamic too)."""
-    given = parse_input_shapes(input_shapes) if input_shapes else [None] * len(sources)
-    if len(given) != len(sources):
-        raise UsageError(f"--input_shapes gives {len(given)} shape(s) for {len(sources)} input(s) "
-                         f"({', '.join(s.name for s in sources)}); give one per input.")
-    tflite_of = {s: tflite.inputs[t] for s, t, _ in inputs}
-    shapes = {}
-    for s, src in enumerate(sources):
-        tensor = tflite_of.get(s)
-        if given[s] is not None and all(d >= 0 for d in given[s]):
-            shape = list(given[s])
-        elif src.shape is None:
-            shape = list(tensor.shape) if tensor is not None else None
-            if shape is None:
-                raise UsageError(f"input {src.name} has unknown rank; give its shape with --input_shapes.")
-        else:
-            shape = [d if d is not None and d >= 0 else
-                     (tensor.shape[i] if tensor is not None and i < len(tensor.shape)
-                      and tensor.shape_signature[i] >= 0 else 1)
-                     for i, d in enumerate(src.shape)]
-        shapes[src.name] = shape
-    return shapes
-
-
-def _random_samples(sources, shapes, low, high, seed, num_samples) -> list:
-    rng = np.random.default_rng(seed)
-    samples = []
-    for _ in range(num_samples):
-        sample = {}
-        for src in sources:
-            shape = shapes[src.name]
-            if src.dtype == np.bool_:
-                sample[src.name] = rng.random(shape) < 0.5
-            elif np.issubdtype(src.dtype, np.integer):
-                if math.ceil(low) > math.floor(high):
-                    raise UsageError(f"input {src.name} is {src.dtype.name} but --input_range {low:g},{high:g} "
-                                     "holds no integer; widen it.")
-                sample[src.name] = rng.integers(math.ceil(low), math.floor(high), shape,
-                                                endpoint=True).astype(src.dtype)
-            elif np.issubdtype(src.dtype, np.floating):
-                sample[src.name] = rng.uniform(low, high, shape).astype(src.dtype)
-            else:
-                raise UsageError(f"input {src.name} is {src.dtype.name}, which random inputs cannot fill; "
-                                 "pass --input_data FILE.npz.")
-        samples.append(sample)
-    return samples
-
-
-def _load_samples(path, sources, shapes) -> list:
-    """The .npz's arrays as one sample, or as N samples when every array has
-    one more (leading) axis than its input: the layout of convert's
-    --representative_data, so the same file serves both."""
-    try:
-        data = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{path} could not be read as an .npz of input arrays: {exc}") from exc
-    if not isinstance(data, np.lib.npyio.NpzFile):
-        raise InputError(f"{path} is a single .npy array; save the inputs with "
-                         "numpy.savez(path, name=array, ...).")
-    keys = {strip_index(k): k for k in data.files}
-    missing = [s.name for s in sources if s.name not in keys]
-    if missing:
-        raise UsageError(f"{path} has no array for input(s) {', '.join(missing)} (it has "
-                         f"{', '.join(data.files) or 'none'}); key the .npz by input name.")
-    arrays = {s.name: np.asarray(data[keys[s.name]]).astype(s.dtype, copy=False) for s in sources}
-    stacked = all(arrays[s.name].ndim == len(shapes[s.name]) + 1 for s in sources)
-    if not stacked:
-        return [arrays]
-    counts = {len(array) for array in arrays.values()}
-    if len(counts) != 1 or 0 in counts:
-        raise UsageError(f"{path} holds {', '.join(f'{n} {len(a)}' for n, a in arrays.items())} samples; "
-                         "give every input the same number (the leading axis).")
-    return [{name: array[i] for name, array in arrays.items()} for i in range(counts.pop())]
-
-
-# --- running -----------------------------------------------------------------------------------------
-
-def _run_source(runner, samples) -> dict:
-    """Source output name -> the outputs of all samples, stacked on a new leading axis."""
-    outputs = {t.name: [] for t in runner.outputs}
-    for sample in samples:
-        for name, value in runner(sample).items():
-            outputs[name].append(value)
-    return {name: np.stack(values) for name, values in outputs.items()}
-
-
-def _run_tflite(run_tflite, tflite: TfliteModel, sources, inputs, samples) -> dict:
-    """.tflite output index -> the outputs of all samples, stacked; each
-    .tflite input fed the sample of the source input mapped to it."""
-    outputs = {t.index: [] for t in tflite.outputs}
-    for sample in samples:
-        feeds = {tflite.inputs[t].index: sample[sources[s].name] for s, t, _ in inputs}
-        try:
-            result = run_tflite(feeds)
-        except (RuntimeError, ValueError) as exc:
-            raise Mismatch(f"the .tflite failed to run on the source's inputs: "
-                            f"{str(exc).splitlines()[0]}") from exc
-        for index, value in result.items():
-            outputs[index].append(value)
-    return {index: np.stack(values) for index, values in outputs.items()}
 
 
 # --- comparing ---------------------------------------------------------------------------------------

@@ -1,42 +1,28 @@
 """Prove a .tflite computes what its TensorFlow source computes.
 
-`verify(source, tflite_path)` feeds TensorFlow (tflite_tools.tf_runner) and
-the LiteRT interpreter (tflite_tools.tflite_runner) the same inputs, maps
-every TFLite tensor back to the source tensor it stands for, and compares
-outputs. It returns a `VerificationReport` and raises `VerificationMismatch`
-(exit 4, the report attached) when an output is out of tolerance.
+`verify(source, tflite_path)` feeds TensorFlow (runners.tf_runner) and the
+LiteRT interpreter (runners.tflite_runner) the same inputs, maps every TFLite
+tensor back to the source tensor it stands for, and compares outputs. It
+returns a `VerificationReport` and raises `VerificationMismatch` (exit 4, the
+report attached) when an output is out of tolerance. `verify_conversion` is
+the same without the raise, for `convert --verify`.
 
     >>> report = verify("frozen.pb", "model.tflite", output_arrays=["output"])
     >>> verification_pb2.VerificationStatus.Name(report.status)
     'PASSED'
 
-How TFLite tensors are matched to the source's (TensorMapping.method):
-  * "name": the .tflite name is the source name (":0" ignored), an alias
-    (Keras output_N) or the graph tensor behind a signature entry;
-  * "signature": a key of the .tflite's SignatureDef is the source name;
-  * "order": the only remaining source tensor of that dtype and shape
-    (inputs: the next one by position);
-  * "numeric": several fit, and the values decide: outputs go to the source
-    output with the smallest error; inputs are permuted when the first
-    assignment does not verify.
-A name-matched output that fails but matches another source output is
-reported as such (swapped names).
-
-How outputs are judged:
-  * float models: |tflite - tf| <= atol + rtol * |tf| for every element;
-  * quantized models (integer I/O, integer or float16 weights): the SNR of
-    the TFLite output against TensorFlow's, and argmax agreement over the
-    last axis; integer outputs are dequantized with their scale/zero point
-    first, and float inputs are quantized for integer-input models;
-  * integer outputs (ids, counts) of float models: exact equality.
-A .tflite with select TF ops (Flex) or other custom ops cannot run here: it
-gets status NOT_RUNNABLE with the structural checks that were made, and is
-never reported as numerically verified.
+The steps, one module each:
+  * mapping: which source tensor each .tflite input and output stands for;
+  * samples: the inputs both sides run on, and running them;
+  * compare: how outputs are judged (tolerances, SNR, argmax agreement);
+  * structural: the NOT_RUNNABLE report of a .tflite with select TF (Flex)
+    or custom ops, which cannot run here and is never reported as
+    numerically verified;
+  * text: the report for people (`format_text`).
 """
 
 from __future__ import annotations
 
-import os
 from typing import Optional, Sequence, Union
 
 from tflite_tools.errors import UsageError, VerificationMismatch
@@ -47,12 +33,9 @@ from tflite_tools.runners.tflite_runner import TfliteModel
 from tflite_tools.verify.compare import compare_all
 from tflite_tools.verify.mapping import (
     Mismatch,
-    compatible,
     default_graph_names,
     input_assignments,
-    keys,
     map_inputs,
-    match_names,
     tensor_mapping,
     tflite_signature,
 )
@@ -64,6 +47,7 @@ from tflite_tools.verify.samples import (
     run_source,
     run_tflite,
 )
+from tflite_tools.verify.structural import structural_report
 
 _S = verification_pb2.VerificationStatus
 
@@ -146,7 +130,7 @@ def verify_conversion(source: Union[str, LoadedModel], tflite_path: str, *,
             common_pb2.TensorSpec(name=t.name, dtype=t.dtype.name, shape=shapes[t.name], tensor_name=t.tensor_name,
                                   index=i) for i, t in enumerate(runner.inputs))
         if not tflite.runnable or tflite.custom_ops:
-            return _structural_report(report, runner, tflite, inputs, signature)
+            return structural_report(report, runner, tflite, inputs, signature)
         samples = load_samples(input_data, runner.inputs, shapes) if input_data else \
             random_samples(runner.inputs, shapes, low, high, seed, num_samples)
         report.input_data = input_data or f"random(seed={seed}, range=[{low:g},{high:g}])"
@@ -172,61 +156,3 @@ def verify_conversion(source: Union[str, LoadedModel], tflite_path: str, *,
         return report
     finally:
         runner.close()
-
-
-# --- models that cannot run here ---------------------------------------------------------------------
-
-def _structural_report(report, runner, tflite: TfliteModel, inputs, signature):
-    """NOT_RUNNABLE (or MISMATCH when the I/O do not correspond): what could
-    be checked without running the .tflite."""
-    checks, problems = [], []
-    if tflite.flex_ops:
-        checks.append(f"the .tflite needs {len(tflite.flex_ops)} select TF op(s) ({', '.join(tflite.flex_ops)}), "
-                      "which run only with the Flex delegate")
-    if tflite.custom_ops:
-        checks.append(f"the .tflite needs custom op(s) {', '.join(tflite.custom_ops)}, whose kernels are "
-                      "not registered here")
-    for s, t, method in inputs:
-        checks.append(_io_check("input", runner.inputs[s], tflite.inputs[t], method, problems))
-    outputs = _map_outputs_structurally(runner.outputs, tflite, signature)
-    report.output_mapping.extend(tensor_mapping(runner.outputs[s], tflite.outputs[t], m) for s, t, m in outputs)
-    for s, t, method in outputs:
-        checks.append(_io_check("output", runner.outputs[s], tflite.outputs[t], method, problems))
-    unmatched = {s for s, _, _ in outputs} ^ set(range(len(runner.outputs)))
-    problems.extend(f"source output {runner.outputs[s].name} has no counterpart in the .tflite"
-                    for s in sorted(unmatched))
-    report.checks.extend(checks)
-    name = os.path.basename(report.tflite_path)
-    if problems:
-        report.status = _S.MISMATCH
-        report.message = f"{name} does not match its source: {'; '.join(problems)}."
-    else:
-        report.status = _S.NOT_RUNNABLE
-        needs = "select TF ops (Flex delegate)" if tflite.flex_ops else "custom ops"
-        report.message = (f"{name} was NOT numerically verified: it needs {needs}, which neither "
-                          "ai-edge-litert nor the pip TensorFlow interpreter can run; only its structure "
-                          "was checked.")
-    return report
-
-
-def _map_outputs_structurally(sources, tflite, signature) -> list:
-    matched = match_names(sources, tflite.outputs, keys(signature, "outputs"))
-    used = {s for s, _ in matched.values()}
-    for t in tflite.outputs:
-        if t.position not in matched:
-            candidates = [s for s, src in enumerate(sources) if s not in used and compatible(src, t)]
-            if candidates:
-                matched[t.position] = (candidates[0], "order")
-                used.add(candidates[0])
-    return [(s, t, m) for t, (s, m) in sorted(matched.items())]
-
-
-def _io_check(kind, source, tensor, method, problems) -> str:
-    shape = list(source.shape) if source.shape is not None else "unknown rank"
-    line = (f"{kind} {source.name} ({source.dtype.name} {shape}) <-> {tensor.name} "
-            f"({tensor.dtype.name} {list(tensor.shape_signature)}) by {method}")
-    if compatible(source, tensor):
-        return line + ": dtype and shape match"
-    problems.append(f"{kind} {source.name} is {source.dtype.name} {shape} but the .tflite's "
-                    f"{tensor.name} is {tensor.dtype.name} {list(tensor.shape_signature)}")
-    return line + ": dtype or shape DIFFER"

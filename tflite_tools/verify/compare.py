@@ -1,5 +1,6 @@
-"""Judge the .tflite's outputs against TensorFlow's: `compare_all` sets the
-report's status, message and per-output OutputComparison.
+"""Judge the .tflite's outputs against TensorFlow's: `compare_all` maps the
+outputs, records an OutputComparison for each and sets the report's status
+and message.
 
 How outputs are judged:
   * float models: |tflite - tf| <= atol + rtol * |tf| for every element;

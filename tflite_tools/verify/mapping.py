@@ -1,8 +1,10 @@
 """Which source tensor each TFLite input and output stands for.
 
-Every function here returns or builds [(source position, tflite position,
-method)] triples, recorded in the report as TensorMapping; `Mismatch` is
-raised when the .tflite does not correspond to the source.
+`map_inputs` and `map_outputs` return [(source position, tflite position,
+method)], recorded in the report as TensorMapping (`tensor_mapping`);
+`input_assignments` yields the other input assignments worth trying.
+`Mismatch` is raised when the .tflite does not correspond to the source
+before any value is compared.
 
 How TFLite tensors are matched to the source's (TensorMapping.method):
   * "name": the .tflite name is the source name (":0" ignored), an alias

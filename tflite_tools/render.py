@@ -21,7 +21,7 @@ _TEXT_FORMATTERS = {
     "tflite_tools.ModelSummary": "tflite_tools.inspect.model_summary:format_text",
     "tflite_tools.FreezeResult": "tflite_tools.freeze.text:format_text",
     "tflite_tools.ConversionReport": "tflite_tools.convert.text:format_text",
-    "tflite_tools.VerificationReport": "tflite_tools.verify.verification:format_text",
+    "tflite_tools.VerificationReport": "tflite_tools.verify.text:format_text",
     "tflite_tools.BenchmarkResult": "tflite_tools.benchmark.side_by_side:format_text",
     "tflite_tools.Doctor": "tflite_tools.doctor:format_text",
 }

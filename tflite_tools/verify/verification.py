@@ -1,79 +1,55 @@
 """Prove a .tflite computes what its TensorFlow source computes.
 
-`verify(source, tflite_path)` feeds TensorFlow (tflite_tools.tf_runner) and
-the LiteRT interpreter (tflite_tools.tflite_runner) the same inputs, maps
-every TFLite tensor back to the source tensor it stands for, and compares
-outputs. It returns a `VerificationReport` and raises `VerificationMismatch`
-(exit 4, the report attached) when an output is out of tolerance.
+`verify(source, tflite_path)` feeds TensorFlow (runners.tf_runner) and the
+LiteRT interpreter (runners.tflite_runner) the same inputs, maps every TFLite
+tensor back to the source tensor it stands for, and compares outputs. It
+returns a `VerificationReport` and raises `VerificationMismatch` (exit 4, the
+report attached) when an output is out of tolerance. `verify_conversion` is
+the same without the raise, for `convert --verify`.
 
     >>> report = verify("frozen.pb", "model.tflite", output_arrays=["output"])
     >>> verification_pb2.VerificationStatus.Name(report.status)
     'PASSED'
 
-How TFLite tensors are matched to the source's (TensorMapping.method):
-  * "name": the .tflite name is the source name (":0" ignored), an alias
-    (Keras output_N) or the graph tensor behind a signature entry;
-  * "signature": a key of the .tflite's SignatureDef is the source name;
-  * "order": the only remaining source tensor of that dtype and shape
-    (inputs: the next one by position);
-  * "numeric": several fit, and the values decide: outputs go to the source
-    output with the smallest error; inputs are permuted when the first
-    assignment does not verify.
-A name-matched output that fails but matches another source output is
-reported as such (swapped names).
-
-How outputs are judged:
-  * float models: |tflite - tf| <= atol + rtol * |tf| for every element;
-  * quantized models (integer I/O, integer or float16 weights): the SNR of
-    the TFLite output against TensorFlow's, and argmax agreement over the
-    last axis; integer outputs are dequantized with their scale/zero point
-    first, and float inputs are quantized for integer-input models;
-  * integer outputs (ids, counts) of float models: exact equality.
-A .tflite with select TF ops (Flex) or other custom ops cannot run here: it
-gets status NOT_RUNNABLE with the structural checks that were made, and is
-never reported as numerically verified.
+The steps, one module each:
+  * mapping: which source tensor each .tflite input and output stands for;
+  * samples: the inputs both sides run on, and running them;
+  * compare: how outputs are judged (tolerances, SNR, argmax agreement);
+  * structural: the NOT_RUNNABLE report of a .tflite with select TF (Flex)
+    or custom ops, which cannot run here and is never reported as
+    numerically verified;
+  * text: the report for people (`format_text`).
 """
 
 from __future__ import annotations
 
-import itertools
-import math
-import os
 from typing import Optional, Sequence, Union
 
-import numpy as np
-
-from tflite_tools.core.names import strip_index
-from tflite_tools.core.shapes import parse_input_shapes
-from tflite_tools.errors import InputError, UsageError, VerificationMismatch
+from tflite_tools.errors import UsageError, VerificationMismatch
 from tflite_tools.model import LoadedModel
 from tflite_tools.proto import common_pb2, verification_pb2
 from tflite_tools.runners import tf_runner
 from tflite_tools.runners.tflite_runner import TfliteModel
+from tflite_tools.verify.compare import compare_all
+from tflite_tools.verify.mapping import (
+    Mismatch,
+    default_graph_names,
+    input_assignments,
+    map_inputs,
+    tensor_mapping,
+    tflite_signature,
+)
+from tflite_tools.verify.samples import (
+    load_samples,
+    parse_range,
+    random_samples,
+    resolve_shapes,
+    run_source,
+    run_tflite,
+)
+from tflite_tools.verify.structural import structural_report
 
 _S = verification_pb2.VerificationStatus
-
-# Float tolerances. TFLite's kernels (XNNPACK, fused activations, other
-# summation orders) round differently from TensorFlow's, so float32 results
-# differ by a few ulps per op; over a few dozen ops that stays well under
-# 1e-4 relative, while any real conversion fault (wrong weights, layout,
-# missing op) is orders of magnitude larger. atol covers values near zero,
-# where relative error means nothing (e.g. softmax tails, relu edges).
-FLOAT_ATOL = 1e-5
-FLOAT_RTOL = 1e-4
-# Quantized models: minimum signal-to-noise ratio of the TFLite output
-# against TensorFlow's. Every integer mode keeps int8 weights, and they
-# dominate the error: bench/bench_quantize.py measures 37-42 dB for small
-# CNNs in dynamic, int8 and int16x8 modes, while wrong weights or scales land
-# near 0 dB. 20 dB (noise power 1% of the signal) leaves room for deeper
-# models. float16 weights keep ~11 bits (68 dB measured): 40 dB.
-MIN_SNR_DB = {"float16": 40.0, "dynamic": 20.0, "int8": 20.0, "int16x8": 20.0}
-# Minimum fraction of positions whose argmax over the last axis agrees.
-MIN_AGREEMENT = 0.9
-# Other input assignments tried when inputs matched only by position fail.
-MAX_INPUT_PERMUTATIONS = 120
-# SNR reported for identical outputs (zero noise), to keep JSON finite.
-SNR_CAP_DB = 200.0
 
 
 def verify(source: Union[str, LoadedModel], tflite_path: str, *, input_data: Optional[str] = None,
@@ -136,582 +112,47 @@ def verify_conversion(source: Union[str, LoadedModel], tflite_path: str, *,
     """
     if num_samples < 1:
         raise UsageError(f"--num_samples must be at least 1, got {num_samples}.")
-    low, high = _range(input_range)
+    low, high = parse_range(input_range)
     tflite = TfliteModel.from_path(tflite_path)
     model = tf_runner.load(source)
-    input_arrays, output_arrays = _default_graph_names(model, tflite, input_arrays, output_arrays)
+    input_arrays, output_arrays = default_graph_names(model, tflite, input_arrays, output_arrays)
     runner = tf_runner.make_runner(model, input_arrays=input_arrays, output_arrays=output_arrays,
                                    signature_key=signature_key, saved_model_tags=saved_model_tags)
     report = verification_pb2.VerificationReport(
         source_path=model.path, tflite_path=tflite_path, quantization=tflite.quantization,
         quantized=tflite.quantization != "none", flex_ops=tflite.flex_ops)
-    signature = _tflite_signature(tflite, signature_key)
+    signature = tflite_signature(tflite, signature_key)
     try:
-        inputs = _map_inputs(runner.inputs, tflite, signature)
-        report.input_mapping.extend(_mapping(runner.inputs[s], tflite.inputs[t], m) for s, t, m in inputs)
-        shapes = _resolve_shapes(runner.inputs, tflite, inputs, input_shapes)
+        inputs = map_inputs(runner.inputs, tflite, signature)
+        report.input_mapping.extend(tensor_mapping(runner.inputs[s], tflite.inputs[t], m) for s, t, m in inputs)
+        shapes = resolve_shapes(runner.inputs, tflite, inputs, input_shapes)
         report.inputs.extend(
             common_pb2.TensorSpec(name=t.name, dtype=t.dtype.name, shape=shapes[t.name], tensor_name=t.tensor_name,
                                   index=i) for i, t in enumerate(runner.inputs))
         if not tflite.runnable or tflite.custom_ops:
-            return _structural_report(report, runner, tflite, inputs, signature)
-        samples = _load_samples(input_data, runner.inputs, shapes) if input_data else \
-            _random_samples(runner.inputs, shapes, low, high, seed, num_samples)
+            return structural_report(report, runner, tflite, inputs, signature)
+        samples = load_samples(input_data, runner.inputs, shapes) if input_data else \
+            random_samples(runner.inputs, shapes, low, high, seed, num_samples)
         report.input_data = input_data or f"random(seed={seed}, range=[{low:g},{high:g}])"
         report.num_samples = len(samples)
-        source_out = _run_source(runner, samples)
-        run_tflite = tflite.make_runner()
+        source_out = run_source(runner, samples)
+        invoke = tflite.make_runner()
         first = None
-        for assignment in _input_assignments(runner.inputs, inputs):
+        for assignment in input_assignments(runner.inputs, inputs):
             attempt = verification_pb2.VerificationReport()
             attempt.CopyFrom(report)
             del attempt.input_mapping[:]
-            attempt.input_mapping.extend(_mapping(runner.inputs[s], tflite.inputs[t], m) for s, t, m in assignment)
-            tflite_out = _run_tflite(run_tflite, tflite, runner.inputs, assignment, samples)
-            _compare_all(attempt, runner.outputs, tflite, source_out, tflite_out, atol, rtol, signature)
+            attempt.input_mapping.extend(tensor_mapping(runner.inputs[s], tflite.inputs[t], m)
+                                         for s, t, m in assignment)
+            tflite_out = run_tflite(invoke, tflite, runner.inputs, assignment, samples)
+            compare_all(attempt, runner.outputs, tflite, source_out, tflite_out, atol, rtol, signature)
             first = first or attempt
             if attempt.status == _S.PASSED:
                 return attempt
         return first
-    except _Mismatch as mismatch:
+    except Mismatch as mismatch:
         report.status = _S.MISMATCH
         report.message = str(mismatch)
         return report
     finally:
         runner.close()
-
-
-class _Mismatch(Exception):
-    """The .tflite does not correspond to the source before any value is
-    compared (an input with no counterpart, a failed invoke)."""
-
-
-# --- names -------------------------------------------------------------------------------------------
-
-def _default_graph_names(model, tflite, input_arrays, output_arrays):
-    """Graphs name no outputs: default to the .tflite's own tensor names,
-    which are the source node names the converter was given."""
-    if not tf_runner.is_graph(model):
-        return input_arrays, output_arrays
-    graph_def = model.graph_def if model.graph_def is not None else model.meta_graph.graph_def
-    nodes = {node.name for node in graph_def.node}
-    if not input_arrays:
-        found = [strip_index(t.name) for t in tflite.inputs if strip_index(t.name).split(":")[0] in nodes]
-        input_arrays = found if len(found) == len(tflite.inputs) else None
-    if not output_arrays:
-        found = [strip_index(t.name) for t in tflite.outputs if strip_index(t.name).split(":")[0] in nodes]
-        if len(found) != len(tflite.outputs):
-            missing = [t.name for t in tflite.outputs if strip_index(t.name).split(":")[0] not in nodes]
-            raise UsageError(f"the .tflite output(s) {', '.join(missing)} are not nodes of {model.path}; "
-                             "if the .tflite was converted from it, pass the source's output nodes with "
-                             "--output_arrays.")
-        output_arrays = found
-    return input_arrays, output_arrays
-
-
-def _compatible(source: tf_runner.SourceTensor, tensor) -> bool:
-    """Could `tensor` (TfliteTensor) stand for `source`? Same rank and known
-    dims, and the same dtype up to quantization."""
-    if source.dtype != tensor.dtype:
-        floats = np.issubdtype(source.dtype, np.floating)
-        if not (floats and (tensor.quantized or np.issubdtype(tensor.dtype, np.floating))):
-            return False
-    expected = source.shape
-    if expected is None:
-        return True
-    actual = tensor.shape_signature
-    if len(expected) != len(actual):
-        return False
-    return all(e is None or e < 0 or a < 0 or e == a for e, a in zip(expected, actual))
-
-
-def _match_names(sources, tensors, signature_side) -> dict:
-    """tflite position -> (source position, method) for name and signature matches.
-
-    In order of trust: the .tflite tensor's name is the source name (or an
-    alias); a signature key of the .tflite is; the name is the graph tensor
-    behind a source signature entry ("serving_default_x:0").
-    """
-    matched, used = {}, set()
-    by_index = {t.index: t for t in tensors}
-    keyed = {by_index[index].position: key for key, index in signature_side.items() if index in by_index}
-    passes = (
-        ("name", lambda t, src: strip_index(t.name) in (src.name, *src.aliases)),
-        ("signature", lambda t, src: keyed.get(t.position) in (src.name, *src.aliases)),
-        ("name", lambda t, src: bool(src.tensor_name) and strip_index(t.name) == strip_index(src.tensor_name)),
-    )
-    for method, same in passes:
-        for t in tensors:
-            if t.position in matched:
-                continue
-            for s, src in enumerate(sources):
-                if s not in used and same(t, src):
-                    matched[t.position] = (s, method)
-                    used.add(s)
-                    break
-    return matched
-
-
-def _tflite_signature(tflite: TfliteModel, signature_key: Optional[str]):
-    """The .tflite's SignatureDef for `signature_key` (default
-    serving_default, else its first), or None when it keeps none."""
-    if not tflite.signatures:
-        return None
-    key = signature_key or tf_runner.DEFAULT_SIGNATURE
-    return next((s for s in tflite.signatures if s.key == key), tflite.signatures[0])
-
-
-def _keys(signature, side: str) -> dict:
-    return getattr(signature, side) if signature is not None else {}
-
-
-def _map_inputs(sources, tflite: TfliteModel, signature) -> list:
-    """[(source position, tflite position, method)] for every .tflite input."""
-    matched = _match_names(sources, tflite.inputs, _keys(signature, "inputs"))
-    used = {s for s, _ in matched.values()}
-    for t in tflite.inputs:
-        if t.position in matched:
-            continue
-        candidates = [s for s, src in enumerate(sources) if s not in used and _compatible(src, t)]
-        if not candidates:
-            raise _Mismatch(
-                f"the .tflite input {t.name} ({t.dtype.name} {list(t.shape_signature)}) corresponds to no "
-                f"source input; the .tflite was not converted from this model with these inputs "
-                f"({', '.join(src.name for src in sources)}).")
-        matched[t.position] = (candidates[0], "order")
-        used.add(candidates[0])
-    return [(s, t, m) for t, (s, m) in sorted(matched.items())]
-
-
-def _mapping(source, tensor, method) -> verification_pb2.TensorMapping:
-    return verification_pb2.TensorMapping(source_name=source.name, tflite_name=tensor.name,
-                                          tflite_index=tensor.index, method=method)
-
-
-# --- inputs ------------------------------------------------------------------------------------------
-
-def _range(input_range) -> tuple[float, float]:
-    if isinstance(input_range, str):
-        try:
-            input_range = [float(v) for v in input_range.split(",")]
-        except ValueError:
-            input_range = ()
-    if len(input_range) != 2 or not input_range[0] <= input_range[1]:
-        raise UsageError(f"--input_range must be LOW,HIGH with LOW <= HIGH, got {input_range!r}.")
-    return float(input_range[0]), float(input_range[1])
-
-
-def _resolve_shapes(sources, tflite, inputs, input_shapes) -> dict:
-    """Source input name -> concrete shape: --input_shapes (when fully known),
-    else the source's shape with unknown dims taken from the .tflite (1 where
-    it is dynamic too)."""
-    given = parse_input_shapes(input_shapes) if input_shapes else [None] * len(sources)
-    if len(given) != len(sources):
-        raise UsageError(f"--input_shapes gives {len(given)} shape(s) for {len(sources)} input(s) "
-                         f"({', '.join(s.name for s in sources)}); give one per input.")
-    tflite_of = {s: tflite.inputs[t] for s, t, _ in inputs}
-    shapes = {}
-    for s, src in enumerate(sources):
-        tensor = tflite_of.get(s)
-        if given[s] is not None and all(d >= 0 for d in given[s]):
-            shape = list(given[s])
-        elif src.shape is None:
-            shape = list(tensor.shape) if tensor is not None else None
-            if shape is None:
-                raise UsageError(f"input {src.name} has unknown rank; give its shape with --input_shapes.")
-        else:
-            shape = [d if d is not None and d >= 0 else
-                     (tensor.shape[i] if tensor is not None and i < len(tensor.shape)
-                      and tensor.shape_signature[i] >= 0 else 1)
-                     for i, d in enumerate(src.shape)]
-        shapes[src.name] = shape
-    return shapes
-
-
-def _random_samples(sources, shapes, low, high, seed, num_samples) -> list:
-    rng = np.random.default_rng(seed)
-    samples = []
-    for _ in range(num_samples):
-        sample = {}
-        for src in sources:
-            shape = shapes[src.name]
-            if src.dtype == np.bool_:
-                sample[src.name] = rng.random(shape) < 0.5
-            elif np.issubdtype(src.dtype, np.integer):
-                if math.ceil(low) > math.floor(high):
-                    raise UsageError(f"input {src.name} is {src.dtype.name} but --input_range {low:g},{high:g} "
-                                     "holds no integer; widen it.")
-                sample[src.name] = rng.integers(math.ceil(low), math.floor(high), shape,
-                                                endpoint=True).astype(src.dtype)
-            elif np.issubdtype(src.dtype, np.floating):
-                sample[src.name] = rng.uniform(low, high, shape).astype(src.dtype)
-            else:
-                raise UsageError(f"input {src.name} is {src.dtype.name}, which random inputs cannot fill; "
-                                 "pass --input_data FILE.npz.")
-        samples.append(sample)
-    return samples
-
-
-def _load_samples(path, sources, shapes) -> list:
-    """The .npz's arrays as one sample, or as N samples when every array has
-    one more (leading) axis than its input: the layout of convert's
-    --representative_data, so the same file serves both."""
-    try:
-        data = np.load(path, allow_pickle=False)
-    except (OSError, ValueError) as exc:
-        raise InputError(f"{path} could not be read as an .npz of input arrays: {exc}") from exc
-    if not isinstance(data, np.lib.npyio.NpzFile):
-        raise InputError(f"{path} is a single .npy array; save the inputs with "
-                         "numpy.savez(path, name=array, ...).")
-    keys = {strip_index(k): k for k in data.files}
-    missing = [s.name for s in sources if s.name not in keys]
-    if missing:
-        raise UsageError(f"{path} has no array for input(s) {', '.join(missing)} (it has "
-                         f"{', '.join(data.files) or 'none'}); key the .npz by input name.")
-    arrays = {s.name: np.asarray(data[keys[s.name]]).astype(s.dtype, copy=False) for s in sources}
-    stacked = all(arrays[s.name].ndim == len(shapes[s.name]) + 1 for s in sources)
-    if not stacked:
-        return [arrays]
-    counts = {len(array) for array in arrays.values()}
-    if len(counts) != 1 or 0 in counts:
-        raise UsageError(f"{path} holds {', '.join(f'{n} {len(a)}' for n, a in arrays.items())} samples; "
-                         "give every input the same number (the leading axis).")
-    return [{name: array[i] for name, array in arrays.items()} for i in range(counts.pop())]
-
-
-# --- running -----------------------------------------------------------------------------------------
-
-def _run_source(runner, samples) -> dict:
-    """Source output name -> the outputs of all samples, stacked on a new leading axis."""
-    outputs = {t.name: [] for t in runner.outputs}
-    for sample in samples:
-        for name, value in runner(sample).items():
-            outputs[name].append(value)
-    return {name: np.stack(values) for name, values in outputs.items()}
-
-
-def _run_tflite(run_tflite, tflite: TfliteModel, sources, inputs, samples) -> dict:
-    """.tflite output index -> the outputs of all samples, stacked; each
-    .tflite input fed the sample of the source input mapped to it."""
-    outputs = {t.index: [] for t in tflite.outputs}
-    for sample in samples:
-        feeds = {tflite.inputs[t].index: sample[sources[s].name] for s, t, _ in inputs}
-        try:
-            result = run_tflite(feeds)
-        except (RuntimeError, ValueError) as exc:
-            raise _Mismatch(f"the .tflite failed to run on the source's inputs: "
-                            f"{str(exc).splitlines()[0]}") from exc
-        for index, value in result.items():
-            outputs[index].append(value)
-    return {index: np.stack(values) for index, values in outputs.items()}
-
-
-def _input_assignments(sources, inputs):
-    """The input mapping, then, when it does not verify, the other ways to
-    assign inputs matched only by position among several of the same dtype
-    and shape ("numeric": the values decide). At most MAX_INPUT_PERMUTATIONS."""
-    yield inputs
-    groups = {}
-    for k, (s, _, method) in enumerate(inputs):
-        if method == "order":
-            groups.setdefault((sources[s].dtype.str, sources[s].shape), []).append(k)
-    groups = [group for group in groups.values() if len(group) > 1]
-    choices = itertools.product(*(itertools.permutations(group) for group in groups))
-    next(choices, None)  # the identity: already tried
-    for choice in itertools.islice(choices, MAX_INPUT_PERMUTATIONS):
-        assignment = list(inputs)
-        for group, permuted in zip(groups, choice):
-            for k, other in zip(group, permuted):
-                assignment[k] = (inputs[other][0], inputs[k][1], "numeric")
-        yield assignment
-
-
-# --- comparing ---------------------------------------------------------------------------------------
-
-def _map_outputs(sources, tflite, source_out, tflite_out, signature) -> list:
-    """[(source position, tflite position, method)]; ambiguous ones proved numerically.
-
-    Outputs not matched by name or signature are matched among the source
-    outputs of the same shape and dtype: the one candidate ("order"), or,
-    when several fit, the assignment with the smallest total error ("numeric").
-    """
-    matched = _match_names(sources, tflite.outputs, _keys(signature, "outputs"))
-    used = {s for s, _ in matched.values()}
-    rest = [t for t in tflite.outputs if t.position not in matched]
-    free = [s for s in range(len(sources)) if s not in used]
-    if rest and free:
-        cost = np.full((len(rest), len(free)), np.inf)
-        for i, t in enumerate(rest):
-            for j, s in enumerate(free):
-                a, b = tflite_out[t.index], source_out[sources[s].name]
-                if _compatible(sources[s], t) and np.shape(a) == np.shape(b):
-                    cost[i, j] = _error(a, b)
-        for i, j in _assign(cost):
-            method = "order" if np.isfinite(cost[i]).sum() == 1 else "numeric"
-            matched[rest[i].position] = (free[j], method)
-    return [(s, t, m) for t, (s, m) in sorted(matched.items())]
-
-
-def _error(a, b) -> float:
-    """Mean absolute difference, finite even with NaN/inf (a NaN/inf where
-    the other side differs costs 1e100, so it never beats a real match)."""
-    if not (np.issubdtype(np.asarray(b).dtype, np.number) and np.issubdtype(np.asarray(a).dtype, np.number)):
-        return float(np.mean(np.asarray(a) != np.asarray(b)))
-    a, b = np.asarray(a, np.float64), np.asarray(b, np.float64)
-    with np.errstate(invalid="ignore"):
-        diff = np.where((a == b) | (np.isnan(a) & np.isnan(b)), 0.0, np.abs(a - b))
-    return float(np.mean(np.where(np.isfinite(diff), diff, 1e100)))
-
-
-def _assign(cost) -> list:
-    """Pairs (row, col) with finite cost minimising the total: exhaustive for
-    the handful of outputs a model has, greedy beyond that."""
-    rows, cols = cost.shape
-    if min(rows, cols) <= 6 and max(rows, cols) <= 8:
-        best_key, best_pairs = None, []
-        for perm in itertools.permutations(range(max(rows, cols)), min(rows, cols)):
-            pairs = list(enumerate(perm)) if rows <= cols else [(p, i) for i, p in enumerate(perm)]
-            finite = [(i, j) for i, j in pairs if np.isfinite(cost[i, j])]
-            # Most pairs first, then the smallest total error.
-            key = (-len(finite), sum(cost[i, j] for i, j in finite))
-            if best_key is None or key < best_key:
-                best_key, best_pairs = key, finite
-        return best_pairs
-    pairs, taken_rows, taken_cols = [], set(), set()
-    for flat in np.argsort(cost, axis=None):
-        i, j = np.unravel_index(flat, cost.shape)
-        if np.isfinite(cost[i, j]) and i not in taken_rows and j not in taken_cols:
-            pairs.append((int(i), int(j)))
-            taken_rows.add(i)
-            taken_cols.add(j)
-    return pairs
-
-
-def _compare_all(report, sources, tflite, source_out, tflite_out, atol, rtol, signature):
-    outputs = sorted(_map_outputs(sources, tflite, source_out, tflite_out, signature))  # in source order
-    report.output_mapping.extend(_mapping(sources[s], tflite.outputs[t], m) for s, t, m in outputs)
-    failures = []
-    mapped = {s for s, _, _ in outputs}
-    for s, src in enumerate(sources):
-        if s not in mapped:
-            failures.append(f"source output {src.name} has no counterpart in the .tflite")
-    for s, t, _ in outputs:
-        src, tensor = sources[s], tflite.outputs[t]
-        comparison = _compare(src, tensor, source_out[src.name], tflite_out[tensor.index],
-                              report.quantization, atol, rtol)
-        report.outputs.append(comparison)
-        if not comparison.passed:
-            failures.append(_failure(comparison) + _better_match(sources, s, tensor, source_out, tflite_out,
-                                                                 report.quantization, atol, rtol))
-    tflite_name = os.path.basename(report.tflite_path)
-    source_name = os.path.basename(report.source_path.rstrip(os.sep))
-    if failures:
-        report.status = _S.MISMATCH
-        report.message = f"{tflite_name} does not compute what {source_name} computes: {'; '.join(failures)}."
-    else:
-        report.status = _S.PASSED
-        report.message = (f"{tflite_name} computes what {source_name} computes: {len(report.outputs)} "
-                          f"output(s) within tolerance on {report.num_samples} sample(s).")
-
-
-def _better_match(sources, s, tensor, source_out, tflite_out, quantization, atol, rtol) -> str:
-    """When a .tflite output fails against the source output it was mapped
-    to but passes against another, say so: the mapping, not the math, is off."""
-    for other, src in enumerate(sources):
-        if other != s and np.shape(source_out[src.name]) == np.shape(tflite_out[tensor.index]):
-            if _compare(src, tensor, source_out[src.name], tflite_out[tensor.index], quantization,
-                        atol, rtol).passed:
-                return (f" (but {tensor.name} matches source output {src.name}: are the output names "
-                        "swapped?)")
-    return ""
-
-
-def _failure(c) -> str:
-    if c.nonfinite_mismatches:
-        return f"output {c.source_name} has {c.nonfinite_mismatches} NaN/inf value(s) where the other side differs"
-    if c.criterion == "allclose":
-        return (f"output {c.source_name} differs by up to {c.max_abs_error:.3g} "
-                f"(atol {c.atol:g}, rtol {c.rtol:g})")
-    if c.criterion == "snr+argmax":
-        return (f"output {c.source_name} has SNR {c.snr_db:.1f} dB (min {c.min_snr_db:g}) and argmax "
-                f"agreement {c.agreement:.0%} (min {c.min_agreement:.0%})")
-    if c.criterion == "shape":
-        return f"output {c.source_name} has shape {list(c.shape)} in TensorFlow but another in the .tflite"
-    return f"output {c.source_name} differs in {1 - c.agreement:.0%} of its values (expected identical)"
-
-
-def _compare(src, tensor, expected, actual, quantization, atol, rtol) -> verification_pb2.OutputComparison:
-    c = verification_pb2.OutputComparison(source_name=src.name, tflite_name=tensor.name,
-                                          shape=np.shape(expected)[1:], dtype=src.dtype.name)
-    if np.shape(expected) != np.shape(actual):
-        c.criterion = "shape"
-        return c
-    numeric = np.issubdtype(expected.dtype, np.number) and not np.issubdtype(expected.dtype, np.complexfloating)
-    if not numeric or not np.issubdtype(expected.dtype, np.floating):
-        c.criterion = "exact"
-        c.agreement = float(np.mean(expected == actual)) if expected.size else 1.0
-        c.passed = bool(np.array_equal(expected, actual))
-        if numeric:
-            _errors(c, expected, actual, 0.0)
-        return c
-    explicit = atol is not None or rtol is not None
-    c.atol = FLOAT_ATOL if atol is None else atol
-    c.rtol = FLOAT_RTOL if rtol is None else rtol
-    _errors(c, expected, actual, c.atol)
-    c.agreement = _agreement(expected, actual)
-    if quantization != "none" and not explicit:
-        c.criterion = "snr+argmax"
-        c.min_snr_db = MIN_SNR_DB[quantization]
-        c.min_agreement = MIN_AGREEMENT
-        c.passed = c.snr_db >= c.min_snr_db and c.agreement >= c.min_agreement
-    else:
-        c.criterion = "allclose"
-        c.passed = bool(np.all(np.isclose(actual, expected, rtol=c.rtol, atol=c.atol, equal_nan=True)))
-    return c
-
-
-def _errors(c, expected, actual, atol):
-    """Max/mean absolute error, max relative error (|tf| floored at atol so
-    values near zero do not blow it up) and SNR in dB, over the elements
-    where both sides are finite or equal; the others are counted in
-    `nonfinite_mismatches` (and make the SNR -SNR_CAP_DB)."""
-    e, a = np.asarray(expected, np.float64).ravel(), np.asarray(actual, np.float64).ravel()
-    with np.errstate(invalid="ignore"):
-        same = (e == a) | (np.isnan(e) & np.isnan(a))  # equal infinities, NaN on both sides
-        diff = np.where(same, 0.0, np.abs(a - e))
-    comparable = np.isfinite(diff)
-    c.nonfinite_mismatches = int(diff.size - comparable.sum())
-    diff, e = diff[comparable], np.where(np.isfinite(e[comparable]), e[comparable], 0.0)
-    c.max_abs_error = float(diff.max()) if diff.size else 0.0
-    c.mean_abs_error = float(diff.mean()) if diff.size else 0.0
-    c.max_rel_error = float((diff / np.maximum(np.abs(e), max(atol, 1e-12))).max()) if diff.size else 0.0
-    signal, noise = float(np.sum(np.square(e))), float(np.sum(np.square(diff)))
-    if c.nonfinite_mismatches or (signal == 0.0 and noise > 0.0):
-        c.snr_db = -SNR_CAP_DB
-    elif noise == 0.0:
-        c.snr_db = SNR_CAP_DB
-    else:
-        c.snr_db = max(-SNR_CAP_DB, min(SNR_CAP_DB, 10.0 * math.log10(signal / noise)))
-
-
-def _agreement(expected, actual) -> float:
-    """Fraction of positions where TFLite's argmax over the last axis picks
-    the same class as TensorFlow's. A flip between two TensorFlow values
-    closer than the output's RMS error is a tie the model's precision cannot
-    resolve, so it counts as agreement; SNR judges the error itself."""
-    if expected.ndim < 2 or expected.shape[-1] < 2:
-        return 1.0
-    e = expected.reshape(-1, expected.shape[-1]).astype(np.float64)
-    a = actual.reshape(-1, actual.shape[-1]).astype(np.float64)
-    rms = float(np.sqrt(np.mean(np.square(a - e))))
-    top_e, top_a = e.argmax(axis=1), a.argmax(axis=1)
-    rows = np.arange(len(e))
-    agree = (top_e == top_a) | (e[rows, top_e] - e[rows, top_a] <= rms)
-    return float(agree.mean())
-
-
-# --- models that cannot run here ---------------------------------------------------------------------
-
-def _structural_report(report, runner, tflite: TfliteModel, inputs, signature):
-    """NOT_RUNNABLE (or MISMATCH when the I/O do not correspond): what could
-    be checked without running the .tflite."""
-    checks, problems = [], []
-    if tflite.flex_ops:
-        checks.append(f"the .tflite needs {len(tflite.flex_ops)} select TF op(s) ({', '.join(tflite.flex_ops)}), "
-                      "which run only with the Flex delegate")
-    if tflite.custom_ops:
-        checks.append(f"the .tflite needs custom op(s) {', '.join(tflite.custom_ops)}, whose kernels are "
-                      "not registered here")
-    for s, t, method in inputs:
-        checks.append(_io_check("input", runner.inputs[s], tflite.inputs[t], method, problems))
-    outputs = _map_outputs_structurally(runner.outputs, tflite, signature)
-    report.output_mapping.extend(_mapping(runner.outputs[s], tflite.outputs[t], m) for s, t, m in outputs)
-    for s, t, method in outputs:
-        checks.append(_io_check("output", runner.outputs[s], tflite.outputs[t], method, problems))
-    unmatched = {s for s, _, _ in outputs} ^ set(range(len(runner.outputs)))
-    problems.extend(f"source output {runner.outputs[s].name} has no counterpart in the .tflite"
-                    for s in sorted(unmatched))
-    report.checks.extend(checks)
-    name = os.path.basename(report.tflite_path)
-    if problems:
-        report.status = _S.MISMATCH
-        report.message = f"{name} does not match its source: {'; '.join(problems)}."
-    else:
-        report.status = _S.NOT_RUNNABLE
-        needs = "select TF ops (Flex delegate)" if tflite.flex_ops else "custom ops"
-        report.message = (f"{name} was NOT numerically verified: it needs {needs}, which neither "
-                          "ai-edge-litert nor the pip TensorFlow interpreter can run; only its structure "
-                          "was checked.")
-    return report
-
-
-def _map_outputs_structurally(sources, tflite, signature) -> list:
-    matched = _match_names(sources, tflite.outputs, _keys(signature, "outputs"))
-    used = {s for s, _ in matched.values()}
-    for t in tflite.outputs:
-        if t.position not in matched:
-            candidates = [s for s, src in enumerate(sources) if s not in used and _compatible(src, t)]
-            if candidates:
-                matched[t.position] = (candidates[0], "order")
-                used.add(candidates[0])
-    return [(s, t, m) for t, (s, m) in sorted(matched.items())]
-
-
-def _io_check(kind, source, tensor, method, problems) -> str:
-    shape = list(source.shape) if source.shape is not None else "unknown rank"
-    line = (f"{kind} {source.name} ({source.dtype.name} {shape}) <-> {tensor.name} "
-            f"({tensor.dtype.name} {list(tensor.shape_signature)}) by {method}")
-    if _compatible(source, tensor):
-        return line + ": dtype and shape match"
-    problems.append(f"{kind} {source.name} is {source.dtype.name} {shape} but the .tflite's "
-                    f"{tensor.name} is {tensor.dtype.name} {list(tensor.shape_signature)}")
-    return line + ": dtype or shape DIFFER"
-
-
-# --- text --------------------------------------------------------------------------------------------
-
-def format_text(report: verification_pb2.VerificationReport) -> str:
-    """The report for people: verdict first, then mappings and per-output errors."""
-    verdict = {_S.PASSED: "VERIFIED", _S.MISMATCH: "MISMATCH",
-               _S.NOT_RUNNABLE: "NOT RUNNABLE"}.get(report.status, "UNKNOWN")
-    lines = [f"{verdict}: {report.message}",
-             f"source:  {report.source_path}",
-             f"tflite:  {report.tflite_path}"
-             + (f" (quantization: {report.quantization})" if report.quantization else "")]
-    if report.input_data:
-        lines.append(f"inputs:  {report.input_data}, {report.num_samples} sample(s)")
-    if report.input_mapping:
-        lines.append("input mapping:")
-        lines.extend(f"  {m.source_name} -> {m.tflite_name} [{m.tflite_index}] by {m.method}"
-                     for m in report.input_mapping)
-    if report.output_mapping:
-        lines.append("output mapping:")
-        lines.extend(f"  {m.source_name} <- {m.tflite_name} [{m.tflite_index}] by {m.method}"
-                     for m in report.output_mapping)
-    if report.outputs:
-        lines.append("outputs:")
-        for c in report.outputs:
-            lines.append(f"  {c.source_name} {list(c.shape)} {c.dtype}: {'PASS' if c.passed else 'FAIL'} "
-                         f"({_criterion(c)})")
-            if c.criterion != "shape":
-                agreement = f"  argmax agreement {c.agreement:.0%}" if c.criterion == "snr+argmax" else ""
-                nonfinite = f"  NaN/inf mismatches {c.nonfinite_mismatches}" if c.nonfinite_mismatches else ""
-                lines.append(f"    max abs {c.max_abs_error:.3g}  max rel {c.max_rel_error:.3g}  "
-                             f"mean abs {c.mean_abs_error:.3g}  SNR {c.snr_db:.1f} dB{agreement}{nonfinite}")
-    if report.checks:
-        lines.append("structural checks:")
-        lines.extend(f"  {check}" for check in report.checks)
-    if report.status == _S.NOT_RUNNABLE:
-        lines.append("NOT numerically verified: run it where the TFLite runtime has the Flex delegate "
-                     "(e.g. an app linking tensorflow-lite-select-tf-ops) to compare values.")
-    return "\n".join(lines) + "\n"
-
-
-def _criterion(c) -> str:
-    if c.criterion == "allclose":
-        return f"|tflite - tf| <= {c.atol:g} + {c.rtol:g} * |tf|"
-    if c.criterion == "snr+argmax":
-        return f"SNR >= {c.min_snr_db:g} dB and argmax agreement >= {c.min_agreement:.0%}"
-    if c.criterion == "shape":
-        return "shapes differ"
-    return "exact"

@@ -18,7 +18,7 @@ FORMATS = ("text", "json", "pbtxt")
 # Full message name -> "module:function" returning the text rendering.
 _TEXT_FORMATTERS = {
     "tflite_tools.GraphSummary": "tflite_tools.summarize_graph.summarize:format_summary",
-    "tflite_tools.ModelSummary": "tflite_tools.inspect.model_summary:format_text",
+    "tflite_tools.ModelSummary": "tflite_tools.inspect.text:format_text",
     "tflite_tools.FreezeResult": "tflite_tools.freeze.freeze_graph:format_text",
     "tflite_tools.ConversionReport": "tflite_tools.convert.conversion:format_text",
     "tflite_tools.VerificationReport": "tflite_tools.verify.verification:format_text",

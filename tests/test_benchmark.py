@@ -18,8 +18,9 @@ import numpy as np
 import pytest
 
 from tflite_tools.benchmark import tf_benchmark, tflite_benchmark
-from tflite_tools.benchmark.side_by_side import benchmark, format_text
+from tflite_tools.benchmark.side_by_side import benchmark
 from tflite_tools.benchmark.stat import Stat, format_stat
+from tflite_tools.benchmark.text import format_text
 from tflite_tools.cli import main
 from tflite_tools.proto import benchmark_pb2
 

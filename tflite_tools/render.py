@@ -22,7 +22,7 @@ _TEXT_FORMATTERS = {
     "tflite_tools.FreezeResult": "tflite_tools.freeze.freeze_graph:format_text",
     "tflite_tools.ConversionReport": "tflite_tools.convert.conversion:format_text",
     "tflite_tools.VerificationReport": "tflite_tools.verify.verification:format_text",
-    "tflite_tools.BenchmarkResult": "tflite_tools.benchmark.side_by_side:format_text",
+    "tflite_tools.BenchmarkResult": "tflite_tools.benchmark.text:format_text",
     "tflite_tools.Doctor": "tflite_tools.doctor:format_text",
 }
 

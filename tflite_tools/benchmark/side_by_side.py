@@ -23,11 +23,12 @@ from typing import Optional
 
 from tflite_tools.benchmark import common, tf_benchmark, tflite_benchmark
 from tflite_tools.benchmark.stat import format_g
+from tflite_tools.benchmark.tf_flags import TfFlags
 from tflite_tools.errors import InputError, UsageError
 from tflite_tools.proto import benchmark_pb2, summary_pb2
 
 TFLITE_FLAGS = tuple(f.name for f in dataclasses.fields(tflite_benchmark.TfliteFlags))
-TF_FLAGS = tuple(f.name for f in dataclasses.fields(tf_benchmark.TfFlags))
+TF_FLAGS = tuple(f.name for f in dataclasses.fields(TfFlags))
 # The nearest flag of the other tool, for "use --x instead" hints.
 _COUNTERPARTS = {"num_runs": "max_num_runs", "max_secs": "max_time", "min_secs": "max_time",
                  "run_delay": "inference_delay", "max_num_runs": "num_runs", "max_time": "max_secs",
@@ -59,7 +60,7 @@ def _split_flags(flags: dict, want_tflite: bool, want_tf: bool):
             raise _wrong_family(name, ".tflite", "TensorFlow")
         if not want_tflite and name not in TF_FLAGS:
             raise _wrong_family(name, "TensorFlow", "TFLite")
-    return tflite_benchmark.TfliteFlags(**tflite_given), tf_benchmark.TfFlags(**tf_given)
+    return tflite_benchmark.TfliteFlags(**tflite_given), TfFlags(**tf_given)
 
 
 def _parameter_text(value) -> str:
@@ -73,7 +74,7 @@ def _parameters(flags_object) -> dict[str, str]:
     return {k: _parameter_text(v) for k, v in dataclasses.asdict(flags_object).items() if v is not None}
 
 
-def _convert_on_the_fly(source: str, directory: str, tf_flags: tf_benchmark.TfFlags) -> str:
+def _convert_on_the_fly(source: str, directory: str, tf_flags: TfFlags) -> str:
     from tflite_tools.convert.conversion import convert  # noqa: PLC0415 (imports TensorFlow)
 
     output = os.path.join(directory, "model.tflite")

@@ -120,7 +120,7 @@ class Tensor:
 
     @property
     def dtype(self) -> str:
-        """"float32", ...; type_<n> for a type newer than the `tflite` package."""
+        """The type's name ("float32"); type_<n> for a type newer than the `tflite` package."""
         return TYPE_NAMES.get(self.type, f"type_{self.type}")
 
 

@@ -81,11 +81,12 @@ def tf_overhead(runs: int, rounds: int) -> None:
     """Our TF loop (GraphSession + time_multiple_runs) against a bare
     Session.make_callable loop on the same graph and session."""
     from tflite_tools.benchmark import tf_benchmark
+    from tflite_tools.benchmark.graph_session import GraphSession
     from tflite_tools.core.lazy_tf import tensorflow
 
     tf = tensorflow()
     graph_def = tf.compat.v1.GraphDef.FromString(open(GRAPH, "rb").read())
-    session = tf_benchmark.GraphSession(tf, graph_def, ["input"], ["output"], -1)
+    session = GraphSession(tf, graph_def, ["input"], ["output"], -1)
     values = {"input": np.zeros((1, 28, 28, 1), np.float32)}
     call = session.session.make_callable(["output:0"], feed_list=["input:0"])
     value = values["input"]

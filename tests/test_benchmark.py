@@ -17,9 +17,10 @@ import time
 import numpy as np
 import pytest
 
-from tflite_tools.benchmark import tf_benchmark, tflite_benchmark
-from tflite_tools.benchmark.side_by_side import benchmark, format_text
+from tflite_tools.benchmark import tf_flags, tflite_benchmark
+from tflite_tools.benchmark.side_by_side import benchmark
 from tflite_tools.benchmark.stat import Stat, format_stat
+from tflite_tools.benchmark.text import format_text
 from tflite_tools.cli import main
 from tflite_tools.proto import benchmark_pb2
 
@@ -296,8 +297,8 @@ def test_tf_max_time_bounds_summed_inference_time(frozen_graph):
 
 
 def test_tf_input_layer_values_fill_the_first_elements():
-    layers = [tf_benchmark._Layer("a", "float32", [2, 2]), tf_benchmark._Layer("b", "int32", [3])]
-    values = tf_benchmark.make_inputs(layers, "1.5,2:7")
+    layers = [tf_flags.Layer("a", "float32", [2, 2]), tf_flags.Layer("b", "int32", [3])]
+    values = tf_flags.make_inputs(layers, "1.5,2:7")
     assert values["a"].tolist() == [[1.5, 2.0], [0.0, 0.0]]
     assert values["b"].tolist() == [7, 0, 0]
 

@@ -14,7 +14,8 @@ import warnings
 import pytest
 
 from tflite_tools.cli import main
-from tflite_tools.inspect.model_summary import format_text, inspect
+from tflite_tools.inspect.model_summary import inspect
+from tflite_tools.inspect.text import format_text
 from tflite_tools.proto import summary_pb2
 
 

@@ -18,11 +18,11 @@ FORMATS = ("text", "json", "pbtxt")
 # Full message name -> "module:function" returning the text rendering.
 _TEXT_FORMATTERS = {
     "tflite_tools.GraphSummary": "tflite_tools.summarize_graph.summarize:format_summary",
-    "tflite_tools.ModelSummary": "tflite_tools.inspect.model_summary:format_text",
+    "tflite_tools.ModelSummary": "tflite_tools.inspect.text:format_text",
     "tflite_tools.FreezeResult": "tflite_tools.freeze.text:format_text",
     "tflite_tools.ConversionReport": "tflite_tools.convert.text:format_text",
     "tflite_tools.VerificationReport": "tflite_tools.verify.text:format_text",
-    "tflite_tools.BenchmarkResult": "tflite_tools.benchmark.side_by_side:format_text",
+    "tflite_tools.BenchmarkResult": "tflite_tools.benchmark.text:format_text",
     "tflite_tools.Doctor": "tflite_tools.doctor:format_text",
 }
 

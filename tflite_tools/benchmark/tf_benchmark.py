@@ -22,7 +22,6 @@ inputs, unconsumed nodes / signature outputs).
 
 from __future__ import annotations
 
-import dataclasses
 import glob
 import os
 import time
@@ -31,60 +30,20 @@ from typing import Mapping, Optional
 import numpy as np
 
 from tflite_tools.benchmark import common, step_stats
+from tflite_tools.benchmark.flops import estimate_flops
+from tflite_tools.benchmark.graph_session import (
+    GraphSession,
+    first_line,
+    function_session,
+)
 from tflite_tools.benchmark.stat import Stat
-from tflite_tools.core import dtypes
+from tflite_tools.benchmark.tf_flags import TfFlags, feeds
 from tflite_tools.core.human_number import human_readable_num
 from tflite_tools.core.lazy_tf import tensorflow
-from tflite_tools.core.names import node_name, strip_index, tensor_name
+from tflite_tools.core.names import node_name, strip_index
 from tflite_tools.errors import InputError, UsageError, unknown_name_error
 from tflite_tools.graph.analysis import VARIABLE_OPS
 from tflite_tools.proto import benchmark_pb2
-
-# Ops the C++ tool counts FLOPs for (CalculateFlops).
-_CONV_OPS = ("Conv2D", "QuantizedConv2D")
-_MATMUL_OPS = ("MatMul", "QuantizedMatMul")
-_DEPTHWISE_OPS = ("DepthwiseConv2dNative",)
-
-
-@dataclasses.dataclass
-class TfFlags(step_stats.Options):
-    """TF benchmark_model's flags (the --show_* / --*_limit table flags come
-    from step_stats.Options). Empty layer flags mean "what the graph says"."""
-
-    input_layer: str = ""
-    input_layer_type: str = ""
-    input_layer_shape: str = ""
-    input_layer_values: str = ""
-    output_layer: str = ""
-    max_num_runs: int = 1000
-    max_time: float = 10.0
-    warmup_runs: int = 1
-    num_threads: int = -1
-    show_flops: bool = False
-    inference_delay: float = -1.0
-    inter_benchmark_delay: float = -1.0
-
-    def validate(self) -> None:
-        if self.warmup_runs < 0:
-            raise UsageError(f"--warmup_runs={self.warmup_runs} is negative; give 0 or more")
-        common.check_non_negative(max_time=self.max_time)
-        for name in ("run_order_limit", "time_limit", "memory_limit"):
-            if getattr(self, name) < 0:
-                raise UsageError(f"--{name}={getattr(self, name)} is negative; give 0 (every row) "
-                                 "or more")
-        if self.max_num_runs <= 0 and self.max_time <= 0:
-            raise UsageError(f"--max_num_runs={self.max_num_runs} with --max_time={self.max_time} "
-                             "would never stop; give --max_num_runs >= 1 or --max_time > 0")
-
-
-@dataclasses.dataclass
-class _Layer:
-    """One fed input: the name the runner knows it by, numpy dtype name and shape."""
-
-    name: str
-    dtype: str
-    shape: list[int]
-
 
 _GRAPH_FORMATS = ("FROZEN_GRAPH", "GRAPH_DEF", "CHECKPOINT", "META_GRAPH")
 
@@ -137,81 +96,6 @@ def _check_names(names: list[str], known: list[str], kind: str, flag: str) -> No
             raise unknown_name_error(kind, name, known, flag)
 
 
-class GraphSession:
-    """What the C++ tool runs: one Session over a variable-free GraphDef,
-    configured with --num_threads, fed and fetched by tensor name.
-
-    Has the runner interface `_resolve_inputs` uses (`inputs`, `outputs` as
-    tf_runner.SourceTensor) plus a positional fast path for the timed loop
-    and a FULL_TRACE run for the with-stats phase.
-    """
-
-    kind = "graph"
-
-    def __init__(self, tf, graph_def, input_names: list, output_names: list, num_threads: int,
-                 *, fetchable_only: bool = False):
-        from tflite_tools.runners.tf_runner import SourceTensor  # noqa: PLC0415
-
-        for node in graph_def.node:
-            node.device = ""  # as freeze_graph's --clear_devices: run wherever this machine can
-        self.graph_def = graph_def
-        graph = tf.Graph()
-        try:
-            with graph.as_default():
-                tf.compat.v1.import_graph_def(graph_def, name="")
-        except (ValueError, tf.errors.OpError) as exc:
-            raise InputError(f"TensorFlow cannot load the graph: {_first_line(exc)}; check it "
-                             "with 'tflite-tools summarize'") from None
-        config = tf.compat.v1.ConfigProto()
-        if num_threads > 0:
-            # As the current C++ tool: intra- and inter-op pools both get num_threads.
-            config.intra_op_parallelism_threads = num_threads
-            config.inter_op_parallelism_threads = num_threads
-        self.session = tf.compat.v1.Session(graph=graph, config=config)
-
-        def tensor(name):
-            t = graph.get_tensor_by_name(tensor_name(name))
-            shape = None if t.shape.rank is None else tuple(t.shape.as_list())
-            try:
-                dtype = np.dtype(t.dtype.base_dtype.as_numpy_dtype)
-            except (KeyError, TypeError):  # resource, variant: fetchable, not feedable
-                dtype = np.dtype(object)
-            return SourceTensor(strip_index(name), dtype, shape, t.name)
-
-        self.inputs = [tensor(n) for n in input_names]
-        if fetchable_only:  # default outputs: dataset/iterator handles cannot be fetched
-            output_names = [n for n in output_names if graph.get_tensor_by_name(
-                tensor_name(n)).dtype.base_dtype not in (tf.resource, tf.variant)]
-        if not output_names:
-            raise UsageError("the graph has no outputs that can be fetched; give --output_layer")
-        self.outputs = [tensor(n) for n in output_names]
-        self._options = tf.compat.v1.RunOptions(trace_level=tf.compat.v1.RunOptions.FULL_TRACE)
-        self._run_metadata = tf.compat.v1.RunMetadata
-        self._callable = self.session.make_callable([t.tensor_name for t in self.outputs],
-                                                    feed_list=[t.tensor_name for t in self.inputs],
-                                                    accept_options=True)
-
-    def invoker(self, values: dict):
-        """A no-argument function running the graph once on `values` (by input name)."""
-        args = [values[t.name] for t in self.inputs]
-        run = self._callable
-        return lambda: run(*args)
-
-    def traced_invoker(self, values: dict, collected: list):
-        """Like `invoker`, with FULL_TRACE; each run's StepStats go to `collected`."""
-        args = [values[t.name] for t in self.inputs]
-
-        def run():
-            metadata = self._run_metadata()
-            self._callable(*args, options=self._options, run_metadata=metadata)
-            collected.append(metadata.step_stats)
-
-        return run
-
-    def close(self) -> None:
-        self.session.close()
-
-
 def _open(tf, model, flags: TfFlags):
     """(runner, output names): a GraphSession for graphs, tf_runner's runner otherwise."""
     from tflite_tools.runners import tf_runner  # noqa: PLC0415
@@ -252,80 +136,6 @@ def _set_eager_threads(tf, num_threads: int) -> None:
                              "fresh process") from None
 
 
-def _resolve_inputs(runner, flags: TfFlags) -> list[_Layer]:
-    names = [strip_index(n) for n in common.split_names(flags.input_layer)] or [t.name for t in runner.inputs]
-    types = common.split_names(flags.input_layer_type)
-    shapes = common.parse_shapes(flags.input_layer_shape)
-    for flag, items in (("--input_layer_type", types), ("--input_layer_shape", shapes)):
-        if items and len(items) != len(names):
-            raise UsageError(f"{flag} has {len(items)} items but there are {len(names)} input layers "
-                             f"({', '.join(names)}); give one per input layer")
-    known = {t.name: t for t in runner.inputs}
-    layers = []
-    for i, name in enumerate(names):
-        tensor = known[name]
-        # numpy holds TF strings as objects
-        dtype = "string" if tensor.dtype == object else tensor.dtype.name
-        if types:
-            try:
-                dtype = dtypes.python_name(dtypes.base_enum(dtypes.enum_from_name(types[i])))
-            except KeyError:
-                raise UsageError(f"--input_layer_type '{types[i]}' is not a TensorFlow type; use "
-                                 "float, int32, uint8, int64, bool, ...") from None
-        if dtype != "string" and not _numpy_type(dtype):
-            raise UsageError(f"input layer '{name}' has type {dtype}, which cannot be fed from Python "
-                             "here; use float, int32, uint8, int64, bool or string")
-        shape = list(tensor.shape) if tensor.shape is not None else None
-        if shapes:
-            shape = shapes[i]
-        elif shape is None or any(d is None or d < 0 for d in shape):
-            shown = "of unknown rank" if shape is None else "[" + ",".join(
-                "?" if d is None or d < 0 else str(d) for d in shape) + "]"
-            raise UsageError(f"input layer '{name}' has shape {shown}; give the size to benchmark "
-                             "with --input_layer_shape (one entry per input, ':' between inputs)")
-        layers.append(_Layer(name, dtype, shape))
-    missing = [t.name for t in runner.inputs if t.name not in names]
-    if missing:
-        raise UsageError(f"input layer(s) {', '.join(missing)} are not fed; list every input in "
-                         "--input_layer")
-    return layers
-
-
-def _numpy_type(name: str) -> bool:
-    try:
-        np.dtype(name)
-    except TypeError:
-        return False
-    return True
-
-
-def make_inputs(layers: list[_Layer], values: str) -> dict[str, np.ndarray]:
-    """Zeros (empty strings), with the first k elements from --input_layer_values."""
-    entries = values.split(":") if values else []
-    if entries and len(entries) != len(layers):
-        raise UsageError(f"--input_layer_values has {len(entries)} entries but there are "
-                         f"{len(layers)} input layers; give one per input, ':' between inputs")
-    inputs = {}
-    for i, layer in enumerate(layers):
-        array = np.zeros(layer.shape, dtype=object if layer.dtype == "string" else layer.dtype)
-        if layer.dtype == "string":
-            array[...] = b""
-        if entries and entries[i]:
-            if layer.dtype == "string":
-                raise UsageError("--input_layer_values cannot fill string inputs")
-            try:
-                given = np.array([float(v) for v in entries[i].split(",")]).astype(array.dtype)
-            except ValueError:
-                raise UsageError(f"--input_layer_values entry '{entries[i]}' is not a comma "
-                                 "separated list of numbers") from None
-            if given.size > array.size:
-                raise UsageError(f"--input_layer_values gives {given.size} values for input "
-                                 f"'{layer.name}' of {array.size} elements")
-            array.reshape(-1)[: given.size] = given
-        inputs[layer.name] = array
-    return inputs
-
-
 def time_multiple_runs(invoke, num_runs: int, max_time: float, delay: float, phase: str,
                        progress: Optional[common.Progress]) -> Stat:
     """TimeMultipleRuns: up to num_runs (<= 0: unbounded) until the summed run time passes max_time."""
@@ -347,62 +157,6 @@ def time_multiple_runs(invoke, num_runs: int, max_time: float, delay: float, pha
             break
         common.sleep(delay)
     return Stat(durations)
-
-
-def _concrete_function(tf, model, specs):
-    """The function a SavedModel signature or a Keras model runs, for `specs`."""
-    if model.format_name in ("KERAS_H5", "KERAS_V3"):
-        import keras  # noqa: PLC0415
-
-        keras_model = keras.saving.load_model(model.path, compile=False, safe_mode=True)
-        return tf.function(lambda *xs: keras_model(list(xs) if len(xs) > 1 else xs[0],
-                                                   training=False)).get_concrete_function(*specs)
-    loaded = tf.saved_model.load(model.saved_model_dir)
-    keys = list(loaded.signatures.keys())
-    key = "serving_default" if "serving_default" in keys or len(keys) != 1 else keys[0]
-    function = loaded.signatures[key]
-    function._tflite_tools_owner = loaded  # the signature holds its variables weakly
-    return function
-
-
-def _function_session(tf, model, runner, values: dict, num_threads: int):
-    """(GraphSession, its feeds) over a SavedModel's or Keras model's function
-    with variables frozen and calls inlined: top-level nodes hold the ops, as
-    in the frozen graphs the C++ tool traces and counts FLOPs on."""
-    from tensorflow.python.framework.convert_to_constants import (  # noqa: PLC0415
-        convert_variables_to_constants_v2,
-    )
-
-    ordered = [values[t.name] for t in runner.inputs]
-    specs = [tf.TensorSpec(v.shape, tf.as_dtype(v.dtype)) for v in ordered]
-    frozen = convert_variables_to_constants_v2(_concrete_function(tf, model, specs))
-    session = GraphSession(tf, frozen.graph.as_graph_def(), [t.name for t in frozen.inputs],
-                           [t.name for t in frozen.outputs], num_threads)
-    return session, {t.name: v for t, v in zip(session.inputs, ordered)}
-
-
-def estimate_flops(session: GraphSession, feeds: dict) -> int:
-    """CalculateFlops: Conv2D/MatMul/DepthwiseConv2dNative FLOPs of the top-level
-    graph nodes, with shapes from one run on `feeds` (by input name)."""
-    nodes = [n for n in session.graph_def.node if n.op in _CONV_OPS + _MATMUL_OPS + _DEPTHWISE_OPS]
-    if not nodes:
-        return 0
-    wanted = sorted({tensor_name(i) for n in nodes for i in n.input[:2]}
-                    | {tensor_name(n.name) for n in nodes})
-    values = session.session.run(wanted, {t.tensor_name: feeds[t.name] for t in session.inputs})
-    shapes = dict(zip(wanted, (np.shape(v) for v in values)))
-    total = 0
-    for node in nodes:
-        out_elems = int(np.prod(shapes[tensor_name(node.name)], dtype=np.int64))
-        if node.op in _MATMUL_OPS:
-            a_shape = shapes[tensor_name(node.input[0])]
-            k = a_shape[0] if node.attr["transpose_a"].b else a_shape[1]
-            total += k * out_elems * 2
-        else:
-            filter_shape = shapes[tensor_name(node.input[1])]
-            per_output = filter_shape[0] * filter_shape[1] * 2
-            total += out_elems * per_output * (filter_shape[2] if node.op in _CONV_OPS else 1)
-    return int(total)
 
 
 def model_size(path: str) -> int:
@@ -453,22 +207,9 @@ def run(path: str, flags: Optional[TfFlags] = None, *,
     return result
 
 
-def _feeds(runner, flags: TfFlags, inputs) -> tuple[list, dict]:
-    layers = _resolve_inputs(runner, flags)
-    values = make_inputs(layers, flags.input_layer_values)
-    if inputs is not None:
-        for name, value in common.match_inputs(inputs, list(values)).items():
-            if tuple(value.shape) != values[name].shape:
-                raise UsageError(f"the .tflite input for '{name}' has shape {list(value.shape)} but "
-                                 f"TensorFlow's is {list(values[name].shape)}; give both the same "
-                                 "--input_layer_shape")
-            values[name] = np.asarray(value, dtype=values[name].dtype)
-    return layers, values
-
-
 def _run_phases(tf, model, runner, flags: TfFlags, inputs, progress) -> benchmark_pb2.BenchmarkRun:
     """Warmup, no-stat and with-stat phases (and FLOPs) on an open runner."""
-    layers, values = _feeds(runner, flags, inputs)
+    layers, values = feeds(runner, flags, inputs)
     if isinstance(runner, GraphSession):
         invoke = runner.invoker(values)
     else:
@@ -482,7 +223,7 @@ def _run_phases(tf, model, runner, flags: TfFlags, inputs, progress) -> benchmar
         inference = time_multiple_runs(invoke, flags.max_num_runs, flags.max_time,
                                        flags.inference_delay, "inference", progress)
     except tf.errors.OpError as exc:
-        raise UsageError(f"TensorFlow failed to run the model: {_first_line(exc)}; "
+        raise UsageError(f"TensorFlow failed to run the model: {first_line(exc)}; "
                          "check the input layers, types and shapes") from None
     tracer, traced_values = _tracer(tf, model, runner, values, flags, notes)
     traces, with_stats, flops = [], None, None
@@ -496,8 +237,8 @@ def _run_phases(tf, model, runner, flags: TfFlags, inputs, progress) -> benchmar
                 flops = estimate_flops(tracer, traced_values)
         except tf.errors.OpError as exc:
             # As the C++ tool: the timings stand, the failure is reported.
-            notes.append(f"FLOPs calculation failed with {_first_line(exc)}" if with_stats
-                         else f"Detailed stat logging failed with {_first_line(exc)}")
+            notes.append(f"FLOPs calculation failed with {first_line(exc)}" if with_stats
+                         else f"Detailed stat logging failed with {first_line(exc)}")
         finally:
             if tracer is not runner:
                 tracer.close()
@@ -532,18 +273,8 @@ def _tracer(tf, model, runner, values, flags: TfFlags, notes: list):
     if isinstance(runner, GraphSession):
         return runner, values
     try:
-        return _function_session(tf, model, runner, values, flags.num_threads)
+        return function_session(tf, model, runner, values, flags.num_threads)
     except (ValueError, TypeError, KeyError, tf.errors.OpError) as exc:
         notes.append(f"Detailed stats and FLOPs are unavailable: the model's function could not be "
                      f"frozen into a graph ({str(exc).strip().splitlines()[0]})")
         return None, None
-
-
-def _first_line(exc) -> str:
-    """The line of a TensorFlow error that says what went wrong (session errors
-    open with "Graph execution error:" and a Python traceback of the node)."""
-    message = getattr(exc, "message", None) or str(exc)
-    noise = ("Graph execution error:", "Detected at node", "File \"", "Node:", "Traceback")
-    lines = [line.strip() for line in message.splitlines() if line.strip()]
-    useful = [line for line in lines if not line.startswith(noise) and not line.startswith("[")]
-    return (useful or lines or [type(exc).__name__])[0]

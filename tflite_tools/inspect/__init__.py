@@ -3,6 +3,7 @@
     >>> from tflite_tools.inspect import inspect, format_text
 """
 
-from tflite_tools.inspect.model_summary import format_text, inspect
+from tflite_tools.inspect.model_summary import inspect
+from tflite_tools.inspect.text import format_text
 
 __all__ = ["format_text", "inspect"]

@@ -28,9 +28,6 @@ from tflite_tools.errors import InputError
 
 # The flatbuffer file identifier at bytes 4..8 of every .tflite.
 _TFLITE_IDENTIFIER = b"TFL3"
-# tflite's BuiltinOperator.CUSTOM: select TF ops are custom ops named Flex<Op>.
-_CUSTOM_OP = 32
-_FLEX_PREFIX = "Flex"
 
 
 @dataclasses.dataclass
@@ -87,7 +84,12 @@ class TfliteModel:
         self.inputs = [_tensor(d, i) for i, d in enumerate(probe.get_input_details())]
         self.outputs = [_tensor(d, i) for i, d in enumerate(probe.get_output_details())]
         self.signatures = _signatures(probe)
-        self.flex_ops, self.custom_ops, self.quantization = _flatbuffer_facts(content)
+        # The flatbuffer reader (the `tflite` schema classes): cheap, but only needed here.
+        from tflite_tools.formats import tflite_flatbuffer  # noqa: PLC0415
+
+        model = tflite_flatbuffer.read_model(content)
+        self.flex_ops, self.custom_ops = tflite_flatbuffer.non_builtin_ops(model)
+        self.quantization = tflite_flatbuffer.quantization_kind(model)
 
     @classmethod
     def from_path(cls, path: str) -> "TfliteModel":
@@ -174,55 +176,3 @@ def _signatures(interpreter) -> list[Signature]:
             inputs={name: int(d["index"]) for name, d in runner.get_input_details().items()},
             outputs={name: int(d["index"]) for name, d in runner.get_output_details().items()}))
     return signatures
-
-
-def _flatbuffer_facts(content: bytes) -> tuple[list[str], list[str], str]:
-    """(Flex ops, other custom ops, quantization kind) from the flatbuffer.
-
-    The quantization kind is what convert's --quantize would have been:
-    "int16x8" (int16 activations), "int8" (integer activations), "dynamic"
-    (integer weights, float activations), "float16" (float16 weights) or
-    "none". Constants are tensors with data in their buffer.
-    """
-    import tflite  # noqa: PLC0415 (flatbuffer schema classes; cheap but only needed here)
-
-    model = tflite.Model.GetRootAs(content, 0)
-    flex, custom = set(), set()
-    for i in range(model.OperatorCodesLength()):
-        code = model.OperatorCodes(i)
-        builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
-        if builtin == _CUSTOM_OP and code.CustomCode():
-            name = code.CustomCode().decode("utf-8", "replace")
-            (flex if name.startswith(_FLEX_PREFIX) else custom).add(name)
-    int_weights = int8_acts = int16_acts = half_weights = False
-    for s in range(model.SubgraphsLength()):
-        subgraph = model.Subgraphs(s)
-        for t in range(subgraph.TensorsLength()):
-            tensor = subgraph.Tensors(t)
-            buffer = model.Buffers(tensor.Buffer()) if tensor.Buffer() < model.BuffersLength() else None
-            constant = buffer is not None and (buffer.DataLength() > 0 or buffer.Offset() > 1)
-            quant = tensor.Quantization()
-            quantized = quant is not None and quant.ScaleLength() > 0
-            kind = tensor.Type()
-            if kind == tflite.TensorType.FLOAT16 and constant:
-                half_weights = True
-            if not quantized:
-                continue
-            if kind in (tflite.TensorType.INT8, tflite.TensorType.UINT8, tflite.TensorType.INT4):
-                if constant:
-                    int_weights = True
-                else:
-                    int8_acts = True
-            elif kind == tflite.TensorType.INT16 and not constant:
-                int16_acts = True
-    if int16_acts:
-        kind = "int16x8"
-    elif int8_acts:
-        kind = "int8"
-    elif int_weights:
-        kind = "dynamic"
-    elif half_weights:
-        kind = "float16"
-    else:
-        kind = "none"
-    return sorted(flex), sorted(custom), kind

@@ -66,18 +66,19 @@ def _graph_outputs(graph_def) -> list[str]:
 def _freeze_on_the_way(model, flags: TfFlags):
     """A graph + checkpoint (or .meta) frozen with tflite_tools.freeze, as a
     FROZEN_GRAPH LoadedModel: what TF's tool would be given after freeze_graph."""
-    from tflite_tools.freeze import freeze_graph as freeze  # noqa: PLC0415
+    from tflite_tools.freeze.freeze_graph import freeze_to_graph_def  # noqa: PLC0415
+    from tflite_tools.freeze.sources import model_sources  # noqa: PLC0415
     from tflite_tools.model import LoadedModel  # noqa: PLC0415
     from tflite_tools.proto import summary_pb2, tf_graph_pb2  # noqa: PLC0415
 
-    sources = freeze.model_sources(model.path)
+    sources = model_sources(model.path, detection=model.detection)
     if not sources.checkpoint:
         raise InputError(f"{model.path} has variables but no checkpoint beside it, so they have no "
                          "values; give the directory holding the graph and its checkpoint, or a "
                          "graph frozen with 'tflite-tools freeze'")
     outputs = [node_name(n) for n in common.split_names(flags.output_layer)] or None
-    frozen = freeze.freeze_to_graph_def(sources.graph or None, sources.checkpoint or None, outputs,
-                                        input_meta_graph=sources.meta_graph or None)
+    frozen = freeze_to_graph_def(sources.graph or None, sources.checkpoint or None, outputs,
+                                 input_meta_graph=sources.meta_graph or None, model=model)
     detection = summary_pb2.Detection()
     detection.CopyFrom(model.detection)
     detection.format = summary_pb2.ModelFormat.FROZEN_GRAPH

@@ -33,6 +33,7 @@ from tflite_tools.core.names import split_names
 from tflite_tools.core.shapes import parse_input_shapes
 from tflite_tools.errors import UsageError, VerificationMismatch
 from tflite_tools.formats.loaders import load
+from tflite_tools.formats.tflite_flatbuffer import read_io, read_ops
 from tflite_tools.model import LoadedModel
 from tflite_tools.proto import common_pb2, conversion_pb2, summary_pb2, verification_pb2
 
@@ -189,51 +190,6 @@ def _run(job: Job, plan) -> bytes:
     flatbuffer = converter_api.run(plan)
     job.report.timings.convert_ms = (time.perf_counter() - started) * 1000
     return flatbuffer
-
-def read_ops(flatbuffer: bytes) -> list:
-    """OpUsage per op in the flatbuffer (builtin / select_tf / custom), most used first."""
-    import tflite
-
-    model = tflite.Model.GetRootAs(flatbuffer, 0)
-    builtin_names = {v: k for k, v in vars(tflite.BuiltinOperator).items() if not k.startswith("_")}
-    codes = []
-    for i in range(model.OperatorCodesLength()):
-        code = model.OperatorCodes(i)
-        builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
-        if builtin == tflite.BuiltinOperator.CUSTOM:
-            name = (code.CustomCode() or b"").decode("utf-8", "replace")
-            codes.append((name[4:], "select_tf") if name.startswith("Flex") else (name, "custom"))
-        else:
-            codes.append((builtin_names.get(builtin, str(builtin)), "builtin"))
-    counts: dict = {}
-    for s in range(model.SubgraphsLength()):
-        subgraph = model.Subgraphs(s)
-        for o in range(subgraph.OperatorsLength()):
-            key = codes[subgraph.Operators(o).OpcodeIndex()]
-            counts[key] = counts.get(key, 0) + 1
-    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
-    return [conversion_pb2.OpUsage(op=op, kind=kind, count=n) for (op, kind), n in ordered]
-
-
-def read_io(flatbuffer: bytes):
-    """(inputs, outputs) of the main subgraph as TensorSpecs (shape_signature, -1 dynamic)."""
-    import tflite
-
-    model = tflite.Model.GetRootAs(flatbuffer, 0)
-    subgraph = model.Subgraphs(0)
-    type_names = {v: k.lower() for k, v in vars(tflite.TensorType).items() if not k.startswith("_")}
-
-    def spec(index):
-        tensor = subgraph.Tensors(index)
-        shape = tensor.ShapeSignatureAsNumpy() if tensor.ShapeSignatureLength() else tensor.ShapeAsNumpy()
-        dims = [] if isinstance(shape, int) else [int(d) for d in shape]
-        return common_pb2.TensorSpec(name=tensor.Name().decode(), dtype=type_names.get(tensor.Type(), ""),
-                                     shape=dims, index=int(index))
-
-    inputs = [spec(subgraph.Inputs(i)) for i in range(subgraph.InputsLength())]
-    outputs = [spec(subgraph.Outputs(i)) for i in range(subgraph.OutputsLength())]
-    return inputs, outputs
-
 
 def _verify(job: Job, model: Optional[LoadedModel], output_file, flatbuffer) -> None:
     """Fill `report.verification`: the flatbuffer (not yet written) against `model`."""

@@ -422,7 +422,7 @@ def test_console_script_smoke(frozen_graph, tmp_path):
     ("13.txt", [], []),                                      # a name error, no ops
 ])
 def test_parse_real_converter_errors(sample, select, custom):
-    from tflite_tools.convert.converter_api import parse_converter_text
+    from tflite_tools.convert.converter_errors import parse_converter_text
 
     path = os.path.join(REPO, "..", "shared", "fixtures", "real_outputs", "tflite_converter_errors", sample)
     with open(path) as f:

@@ -63,9 +63,8 @@ def plan(job: Job, model: LoadedModel, path: str) -> converter_api.Plan:
     job.report.timings.freeze_ms = (time.perf_counter() - freeze_started) * 1000
     inputs = [display_name(i) for i in job.input_arrays]
     _check_names(frozen, inputs, "input", "--input_arrays")
-    node_count = len(frozen.node)
-    frozen = surgery.prune(frozen, outputs)
-    if len(frozen.node) != node_count:
+    if len(surgery.reachable(frozen, outputs)) < len(frozen.node):  # else no copy is needed
+        frozen = surgery.prune(frozen, outputs)
         as_is = None
     kept = {n.name for n in frozen.node}
     unused = [i for i in inputs if node_name(i) not in kept]

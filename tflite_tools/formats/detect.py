@@ -41,7 +41,7 @@ from google.protobuf import text_format
 
 from tflite_tools.errors import InputError
 from tflite_tools.formats import tensor_bundle
-from tflite_tools.formats.graphdef_io import parse_binary_or_text
+from tflite_tools.formats.graphdef_io import file_contents, parse_binary_or_text
 from tflite_tools.formats.saved_model import SAVED_MODEL_FILES, read_saved_model, saved_model_path, serving_meta_graph
 from tflite_tools.graph.analysis import VARIABLE_OPS
 from tflite_tools.proto import (
@@ -161,24 +161,28 @@ def _detect_keras_zip(path: str, found) -> None:
     found.detection.graph_path = path
 
 
-def _parse(data: bytes, message) -> tuple[str | None, bool]:
-    """Parse into `message`: (encoding or None, whether the parse is exact).
+def _parse(data: bytes, message, text: bool = True) -> str | None:
+    """Parse into `message`: its encoding ("binary" or "text"), or None."""
+    try:
+        return parse_binary_or_text(data, message, text)
+    except ValueError:
+        return None
+
+
+def _exact(data: bytes, message, encoding: str) -> bool:
+    """Whether the parse kept every byte in a known field.
 
     A binary parse of the wrong message type often "succeeds" with bytes
-    landing in unknown fields; a parse is exact when every byte lands in a
-    known field (the message re-serialises to the same size without them).
-    Text parses are strict, hence always exact.
+    landing in unknown fields; an exact one re-serialises to the same size
+    without them. Text parses are strict, hence always exact. (Costs a copy
+    of the message: only asked when two kinds both parse.)
     """
-    try:
-        encoding = parse_binary_or_text(data, message)
-    except ValueError:
-        return None, False
     if encoding == "text":
-        return encoding, True
+        return True
     probe = type(message)()
     probe.CopyFrom(message)
     probe.DiscardUnknownFields()
-    return encoding, probe.ByteSize() == len(data)
+    return probe.ByteSize() == len(data)
 
 
 def parse_graph_file(path: str):
@@ -189,10 +193,10 @@ def parse_graph_file(path: str):
     """
     try:
         with open(path, "rb") as f:
-            data = f.read()
+            data = file_contents(f)
     except OSError as exc:
         raise InputError(f"cannot read '{path}': {exc.strerror}.") from exc
-    if not data:
+    if not len(data):
         raise InputError(f"'{path}' is empty; pass a model file that was written completely.")
     kinds = [("GraphDef", tf_graph_pb2.GraphDef(), lambda m: m),
              ("MetaGraphDef", tf_saved_model_pb2.MetaGraphDef(), lambda m: m.graph_def)]
@@ -200,12 +204,16 @@ def parse_graph_file(path: str):
         kinds.reverse()
     parsed = []
     for kind, message, graph_of in kinds:
-        encoding, exact = _parse(data, message)
+        # A file that parsed as binary is not text: the other kind is tried as binary only.
+        encoding = _parse(data, message, text=not parsed or parsed[0][2] == "text")
         if encoding and _is_graph(graph_of(message)):
-            if exact:
-                return kind, message, encoding
             parsed.append((kind, message, encoding))
-    if parsed:  # fields newer than our schema: take the parse the file name suggests
+    # When both kinds parse, the exact parse wins; else (fields newer than our
+    # schema) the parse the file name suggests.
+    for kind, message, encoding in parsed if len(parsed) > 1 else ():
+        if _exact(data, message, encoding):
+            return kind, message, encoding
+    if parsed:
         return parsed[0]
     text_error = _text_error(data, kinds[0][1])
     if text_error:
@@ -220,7 +228,7 @@ def parse_graph_file(path: str):
 def _text_error(data: bytes, message) -> str | None:
     """The text-format parse error of `data`, when it is text at all."""
     try:
-        text = data.decode("utf-8")
+        text = bytes(data).decode("utf-8")
     except UnicodeDecodeError:
         return None
     if not text.lstrip().startswith(("node", "meta_info_def", "graph_def", "versions", "library", "#")):
@@ -365,7 +373,7 @@ def _one_graph(paths: list[str], directory: str) -> str:
     for path in paths:
         graph = tf_graph_pb2.GraphDef()
         with open(path, "rb") as f:
-            if _parse(f.read(), graph)[0]:
+            if _parse(f.read(), graph):
                 graphs.append((path, graph))
     if not graphs:
         return paths[0]  # loading it raises the parse error

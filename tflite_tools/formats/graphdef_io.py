@@ -16,10 +16,10 @@ from tflite_tools.errors import InputError
 from tflite_tools.proto import tf_graph_pb2
 
 
-def parse_binary_or_text(data: bytes | memoryview, message) -> str:
-    """Parse `data` into `message` (binary first, then text).
+def parse_binary_or_text(data: bytes | memoryview, message, text: bool = True) -> str:
+    """Parse `data` into `message` (binary first, then text unless `text` is False).
 
-    Returns "binary" or "text". Raises ValueError when neither parse works.
+    Returns "binary" or "text". Raises ValueError when no parse works.
     """
     try:
         message.ParseFromString(data)
@@ -28,6 +28,8 @@ def parse_binary_or_text(data: bytes | memoryview, message) -> str:
     except _message.DecodeError:
         pass
     message.Clear()
+    if not text:
+        raise ValueError(f"not a binary {message.DESCRIPTOR.name}")
     try:
         text_format.Parse(bytes(data).decode("utf-8"), message, allow_unknown_field=False)
         return "text"
@@ -48,7 +50,7 @@ def _unknown_fields(message) -> bool:
     return len(unknown_fields.UnknownFieldSet(message)) > 0
 
 
-def _contents(f) -> bytes | memoryview:
+def file_contents(f) -> bytes | memoryview:
     """The whole file, memory-mapped when possible: frozen graphs run to
     hundreds of MB, and the protobuf parser copies what it keeps anyway."""
     try:
@@ -65,7 +67,7 @@ def read_graph_def(path: str) -> tuple[tf_graph_pb2.GraphDef, str]:
     """
     try:
         with open(path, "rb") as f:
-            data = _contents(f)
+            data = file_contents(f)
     except OSError as exc:
         raise InputError(f"cannot read graph file '{path}': {exc.strerror}.") from exc
     graph = tf_graph_pb2.GraphDef()

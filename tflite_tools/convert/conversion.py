@@ -102,13 +102,24 @@ def convert(source, output_file: Optional[str] = None, *, input_arrays=None, out
     if verify and not isinstance(source, (str, os.PathLike)):
         raise UsageError("verify needs a model path (a live object cannot be re-run from disk); save "
                          "the model and convert the saved copy, or call tflite_tools.verify.verify.")
-    model = None
+    # The digests run on a second thread: the source's beside the conversion,
+    # the output's beside reading it back and writing it.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as background:
+        model = None
         if isinstance(source, (str, os.PathLike)):
-            flatbuffer, model = _convert_path(job, os.fspath(source), background)
+            path = os.fspath(source)
+            digests = [_hash_soon(background, _size(path), lambda: _digest(path))]
+            flatbuffer, model = _convert_path(job, path)
         else:
+            digests = [None]
             flatbuffer = _run(job, live_plan.plan(job, source))
-        output_digest = _hash_soon(background, len(flatbuffer), lambda: hashlib.sha256(flatbuffer).hexdigest())
+        digests.append(_hash_soon(background, len(flatbuffer), lambda: hashlib.sha256(flatbuffer).hexdigest()))
+
+        def take_digests():
+            if digests[0] is not None:
+                report.source.MergeFrom(common_pb2.Source(**digests[0].result()))
+            report.output_sha256 = digests[1].result()
+
         report.output_size_bytes = len(flatbuffer)
         report.ops.extend(read_ops(flatbuffer))
         inputs, outputs = read_io(flatbuffer)
@@ -118,13 +129,13 @@ def convert(source, output_file: Optional[str] = None, *, input_arrays=None, out
             _verify(job, model, output_file, flatbuffer)
         if report.HasField("verification") and report.verification.status == verification_pb2.MISMATCH:
             # A failed check is a failed conversion: nothing is written.
-            report.output_sha256 = output_digest.result()
+            take_digests()
             report.timings.total_ms = (time.perf_counter() - started) * 1000
             raise VerificationMismatch(report.verification.message, result=report)
         if output_file:
             fileio.write_atomic(output_file, flatbuffer)
             report.output_path = output_file
-        report.output_sha256 = output_digest.result()
+        take_digests()
     report.timings.total_ms = (time.perf_counter() - started) * 1000
     if report_file:
         from tflite_tools import render
@@ -133,12 +144,10 @@ def convert(source, output_file: Optional[str] = None, *, input_arrays=None, out
     return report
 
 
-def _convert_path(job: Job, path: str, background) -> tuple[bytes, LoadedModel]:
-    """Load the artifact at `path` once and run the plan for its kind; the
-    source digest is taken on the `background` executor meanwhile."""
+def _convert_path(job: Job, path: str) -> tuple[bytes, LoadedModel]:
+    """Load the artifact at `path` once and run the plan for its kind."""
     load_started = time.perf_counter()
     model = load(path)
-    digest = _hash_soon(background, _size(path), lambda: _digest(path))
     job.report.source.CopyFrom(common_pb2.Source(path=path, format=model.format_name))
     job.report.tensorflow_version = converter_api.tf_version()
     job.report.timings.load_ms = (time.perf_counter() - load_started) * 1000
@@ -146,18 +155,20 @@ def _convert_path(job: Job, path: str, background) -> tuple[bytes, LoadedModel]:
         flatbuffer = _copy_tflite(job, model, path)
     else:
         flatbuffer = _run(job, _plan(job, model, path))
-    job.report.source.MergeFrom(common_pb2.Source(**digest.result()))
     return flatbuffer, model
 
 
 def _hash_soon(background, size: int, digest) -> concurrent.futures.Future:
-    """`digest()` as a future: run on the `background` executor, beside the
-    conversion and the write (file reads and hashlib release the GIL), when
-    there is enough to hash to pay for the thread; else run now."""
+    """`digest()` as a future: run on the `background` executor (file reads
+    and hashlib release the GIL) when there is enough to hash to pay for the
+    thread; else run now."""
     if size >= _BACKGROUND_HASH_BYTES:
         return background.submit(digest)
     done = concurrent.futures.Future()
-    done.set_result(digest())
+    try:
+        done.set_result(digest())
+    except OSError as exc:  # an unreadable source: loading it says so first
+        done.set_exception(exc)
     return done
 
 

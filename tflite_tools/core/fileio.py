@@ -1,11 +1,22 @@
-"""Atomic output files: written to a temporary name, renamed at the end."""
+"""Atomic output files: written to a temporary name, renamed at the end.
+
+Renaming over a big existing file makes the kernel free its pages there and
+then (7 ms for a 12 MB .tflite, more than writing it); such a file keeps a
+hidden second link through the rename and is unlinked on a helper thread
+(concurrent.futures joins it before the interpreter exits).
+"""
 
 from __future__ import annotations
 
+import concurrent.futures
 import contextlib
 import os
 import tempfile
 from typing import Iterator
+
+# Old outputs at least this big are unlinked off the caller's thread.
+_DEFERRED_UNLINK_BYTES = 1 << 20
+_unlinker: concurrent.futures.ThreadPoolExecutor | None = None
 
 
 @contextlib.contextmanager
@@ -14,23 +25,58 @@ def atomic_path(path: str) -> Iterator[str]:
 
     On any exception the temporary file is removed and `path` is untouched.
     """
+    with _atomic_file(path) as (fd, tmp):
+        os.close(fd)
+        yield tmp
+
+
+def write_atomic(path: str, data: bytes | str) -> None:
+    """Write `data` to `path` atomically."""
+    with _atomic_file(path) as (fd, _):
+        with open(fd, "wb" if isinstance(data, bytes) else "w") as f:
+            f.write(data)
+
+
+@contextlib.contextmanager
+def _atomic_file(path: str) -> Iterator[tuple[int, str]]:
+    """(open fd, path) of a new temporary file beside `path`, renamed over it
+    on success; the caller closes the fd."""
     directory = os.path.dirname(os.path.abspath(path))
     os.makedirs(directory, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix="-" + os.path.basename(path), dir=directory)
-    os.close(fd)
     try:
-        yield tmp
+        yield fd, tmp
         os.chmod(tmp, 0o644)
+        old = _keep_big_old_file(path, directory)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
             os.unlink(tmp)
         raise
+    if old:
+        _unlink_later(old)
 
 
-def write_atomic(path: str, data: bytes | str) -> None:
-    """Write `data` to `path` atomically."""
-    mode = "wb" if isinstance(data, bytes) else "w"
-    with atomic_path(path) as tmp:
-        with open(tmp, mode) as f:
-            f.write(data)
+def _keep_big_old_file(path: str, directory: str) -> str | None:
+    """A hidden second link to the big file at `path`, so that replacing it
+    frees nothing yet; None when there is none (or it is small)."""
+    try:
+        if os.stat(path).st_size < _DEFERRED_UNLINK_BYTES:
+            return None
+        old = tempfile.mktemp(prefix=".old-", suffix="-" + os.path.basename(path), dir=directory)
+        os.link(path, old)
+        return old
+    except OSError:  # no old file, or a file system without hard links: replace frees it now
+        return None
+
+
+def _unlink_later(path: str) -> None:
+    global _unlinker
+    if _unlinker is None:
+        _unlinker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="unlink")
+    _unlinker.submit(_remove, path)
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.unlink(path)

@@ -41,7 +41,7 @@ from google.protobuf import text_format
 
 from tflite_tools.errors import InputError
 from tflite_tools.formats import tensor_bundle
-from tflite_tools.formats.graphdef_io import file_contents, parse_binary_or_text
+from tflite_tools.formats.graphdef_io import parse_binary_or_text, read_contents
 from tflite_tools.formats.saved_model import SAVED_MODEL_FILES, read_saved_model, saved_model_path, serving_meta_graph
 from tflite_tools.graph.analysis import VARIABLE_OPS
 from tflite_tools.proto import (
@@ -191,11 +191,7 @@ def parse_graph_file(path: str):
     Returns (kind, message, encoding) with kind "GraphDef" or "MetaGraphDef".
     Raises InputError when the file is neither.
     """
-    try:
-        with open(path, "rb") as f:
-            data = file_contents(f)
-    except OSError as exc:
-        raise InputError(f"cannot read '{path}': {exc.strerror}.") from exc
+    data = read_contents(path)
     if not len(data):
         raise InputError(f"'{path}' is empty; pass a model file that was written completely.")
     kinds = [("GraphDef", tf_graph_pb2.GraphDef(), lambda m: m),

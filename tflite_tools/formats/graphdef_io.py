@@ -50,7 +50,7 @@ def _unknown_fields(message) -> bool:
     return len(unknown_fields.UnknownFieldSet(message)) > 0
 
 
-def file_contents(f) -> bytes | memoryview:
+def _contents(f) -> bytes | memoryview:
     """The whole file, memory-mapped when possible: frozen graphs run to
     hundreds of MB, and the protobuf parser copies what it keeps anyway."""
     try:
@@ -59,17 +59,25 @@ def file_contents(f) -> bytes | memoryview:
         return f.read()
 
 
+def read_contents(path: str, what: str = "") -> bytes | memoryview:
+    """The whole file at `path` (memory-mapped when possible).
+
+    Raises InputError naming `what` ("graph file ") when it cannot be read.
+    """
+    try:
+        with open(path, "rb") as f:
+            return _contents(f)
+    except OSError as exc:
+        raise InputError(f"cannot read {what}'{path}': {exc.strerror}.") from exc
+
+
 def read_graph_def(path: str) -> tuple[tf_graph_pb2.GraphDef, str]:
     """Return (GraphDef, "binary" | "text") for the file at `path`.
 
     Raises InputError with one sentence when the file cannot be read or is
     neither a binary nor a text GraphDef.
     """
-    try:
-        with open(path, "rb") as f:
-            data = file_contents(f)
-    except OSError as exc:
-        raise InputError(f"cannot read graph file '{path}': {exc.strerror}.") from exc
+    data = read_contents(path, "graph file ")
     graph = tf_graph_pb2.GraphDef()
     try:
         encoding = parse_binary_or_text(data, graph)

@@ -1,6 +1,6 @@
 """`LoadedModel`: what every loader returns, whatever the artifact kind.
 
-Loaders (tflite_tools.loaders) fill the fields their format has and leave the
+Loaders (tflite_tools.formats.loaders) fill the fields their format has and leave the
 rest None; nothing here imports TensorFlow. `detection` says what the
 artifact is and which files make it up.
 """

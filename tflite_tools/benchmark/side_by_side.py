@@ -6,8 +6,8 @@
     >>> result.comparison.speedup
     >>> print(format_text(result))
 
-A .tflite runs like TFLite's benchmark_model (tflite_bench), any TensorFlow
-model like TF's benchmark_model (tf_bench); flags keep those tools' names.
+A .tflite runs like TFLite's benchmark_model (tflite_benchmark.py), any TensorFlow
+model like TF's benchmark_model (tf_benchmark.py); flags keep those tools' names.
 With `tflite=` (or `compare_tf=True`, which converts the source on the fly)
 both run on the same input values and a `Comparison` is filled in.
 `format_text` (tflite_tools.benchmark.text) prints the lines those tools

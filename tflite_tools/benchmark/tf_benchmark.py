@@ -12,9 +12,9 @@ Every TF artifact works. Graphs (frozen .pb/.pbtxt; a graph + checkpoint or
 .meta, frozen on the way with tflite_tools.freeze as the C++ tool needs) run
 in a `GraphSession`: a Session sized by --num_threads, as the C++ tool's.
 SavedModels (through their serving signature) and Keras files run through
-tflite_tools.tf_runner; their with-stats phase and FLOPs use the function
+tflite_tools.runners.tf_runner; their with-stats phase and FLOPs use the function
 frozen and inlined into a graph. The with-stats phase (FULL_TRACE) feeds
-StatSummarizer's tables (tflite_tools._step_stats). Unlike the C++ tool,
+StatSummarizer's tables (benchmark.step_stats). Unlike the C++ tool,
 unset `--input_layer`, `--input_layer_type`, `--input_layer_shape` and
 `--output_layer` default to what the model says (Placeholders / signature
 inputs, unconsumed nodes / signature outputs).
@@ -173,11 +173,11 @@ def model_size(path: str) -> int:
 def run(path: str, flags: Optional[TfFlags] = None, *,
         inputs: Optional[Mapping[str, np.ndarray]] = None,
         progress: Optional[common.Progress] = None) -> benchmark_pb2.BenchmarkRun:
-    """Benchmark the TensorFlow model at `path` (any kind tflite_tools.tf_runner runs).
+    """Benchmark the TensorFlow model at `path` (any kind tflite_tools.runners.tf_runner runs).
 
     Args:
       inputs: values by input layer name to use instead of zeros (side by side).
-      progress: called after every run (see _bench_common.Progress).
+      progress: called after every run (see benchmark.common.Progress).
     Raises:
       UsageError for bad flag values, unknown layer names or unknown shapes;
       InputError for a path that is not a runnable TensorFlow model.

@@ -251,7 +251,7 @@ def run(path: str, flags: Optional[TfliteFlags] = None, *,
 
     Args:
       inputs: values by input name to use instead of generated ones (side by side).
-      progress: called after every run (see _bench_common.Progress).
+      progress: called after every run (see benchmark.common.Progress).
     Raises:
       UsageError for bad flag values or names, InputError for an unreadable model.
     """

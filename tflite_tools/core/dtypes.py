@@ -4,7 +4,7 @@ TensorFlow names a dtype two ways: its C++ tools print `DataTypeString`
 ("float", "half", "float_ref", "INVALID"), while Python and numpy use
 `tf.DType.name` ("float32", "float16", "float32_ref"). Example:
 
-    >>> from tflite_tools import dtypes
+    >>> from tflite_tools.core import dtypes
     >>> dtypes.type_string(1), dtypes.type_string(101), dtypes.python_name(19)
     ('float', 'float_ref', 'float16')
     >>> dtypes.enum_from_name("float32"), dtypes.enum_from_name("float")

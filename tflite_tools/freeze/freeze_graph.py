@@ -10,7 +10,7 @@ Same inputs and the same result as `tensorflow/python/tools/freeze_graph.py`
   checkpoint (.index, .data-*, .meta);
 - the graph may be binary or text whatever `input_binary` says, and
   `input_graph` may be a training directory, a checkpoint prefix or a
-  SavedModel directory (its parts are found by `tflite_tools.detect`);
+  SavedModel directory (its parts are found by `tflite_tools.formats.detect`);
 - resource variables (VarHandleOp) restore even without a MetaGraph, where
   freeze_graph.py's `Saver(var_list)` fails on TF 2.x;
 - every failure freeze_graph.py only prints is a typed error (exit 2).

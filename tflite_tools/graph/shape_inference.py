@@ -38,7 +38,7 @@ _INT_FORMATS = {3: "i", 9: "q"}
 
 
 class ShapeInference:
-    """Memoised output-0 shapes of the nodes of a `_inspect_graph.GraphIndex`."""
+    """Memoised output-0 shapes of the nodes of a `graph.analysis.GraphIndex`."""
 
     def __init__(self, graph_index):
         self._g = graph_index

@@ -5,8 +5,8 @@ tf.data or queues): it feeds the graph at any tensor instead. Every use of
 the tensor is rewired to a new Placeholder of the same dtype and shape, and
 whatever only fed it (the input pipeline) is pruned away:
 
-    graph, names = graph_cut.cut_at(graph_def, [Cut("IteratorGetNext:0", 1, [2, 8, 8, 3])],
-                                    outputs=["predictions"])
+    graph, names = surgery.cut_at(graph_def, [Cut("IteratorGetNext:0", 1, [2, 8, 8, 3])],
+                                  outputs=["predictions"])
     # names == ["IteratorGetNext"]; IteratorGetNext and the datasets are gone.
 
 Functions accept TensorFlow's GraphDef or tflite-tools' wire-compatible one

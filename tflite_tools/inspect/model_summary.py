@@ -41,7 +41,7 @@ def inspect(path: str, check: bool = False) -> summary_pb2.ModelSummary:
     """Describe the artifact at `path` (file, directory or checkpoint prefix).
 
     Args:
-      path: any artifact `tflite_tools.detect` recognises.
+      path: any artifact `tflite_tools.formats.detect` recognises.
       check: also run a trial conversion (imports TensorFlow) and fill
         `tflite_compatibility`.
     Raises:

@@ -91,7 +91,7 @@ class SourceRunner:
 
 
 def load(source: Union[str, LoadedModel]) -> LoadedModel:
-    """`source` itself, or the model at that path via tflite_tools.loaders."""
+    """`source` itself, or the model at that path via tflite_tools.formats.loaders."""
     if isinstance(source, LoadedModel):
         return source
     from tflite_tools.formats import loaders  # noqa: PLC0415 (loaders import detection only when needed)
@@ -105,7 +105,7 @@ def make_runner(source: Union[str, LoadedModel], *, input_arrays: Optional[Seque
     """Load `source` into TensorFlow once and return a reusable runner.
 
     Args:
-      source: a path (any artifact tflite_tools.loaders recognises) or a
+      source: a path (any artifact tflite_tools.formats.loaders recognises) or a
         LoadedModel.
       input_arrays: graph sources: the nodes to feed (default: every
         Placeholder). SavedModel/Keras: a subset check only. A TF1

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import io
 import os
+import shutil
 import sys
 
 import pytest
@@ -175,3 +176,17 @@ def test_engine_flags(checkpoint_graph, tmp_path, monkeypatch):
     code, _, err = run_cli(checkpoint_graph.path, "--tool_dir", str(tmp_path), "-o", str(tmp_path / "g.pb"))
     assert code == 2 and "--tool_dir is used by the native engine only" in err
     assert not (tmp_path / "g.pb").exists()
+
+
+def test_a_checkpoint_missing_a_data_shard_is_named(checkpoint_graph, tmp_path):
+    # Outputs left to detection or given: either way the shard is named before TensorFlow restores.
+    copy = tmp_path / "train"
+    shutil.copytree(checkpoint_graph.directory, copy)
+    os.remove(copy / "model.ckpt-100.data-00000-of-00001")
+    os.remove(copy / "checkpoint")  # its absolute path names the intact original
+    for extra in ((), ("--output_node_names", checkpoint_graph.outputs[0].name)):
+        code, out, err = run_cli("--input_graph", str(copy / "graph.pbtxt"),
+                                 "--output_graph", str(tmp_path / "frozen.pb"), *extra)
+        assert code == 2 and err.count("\n") == 1, err
+        assert "model.ckpt-100.data-00000-of-00001 is missing" in err
+        assert not (tmp_path / "frozen.pb").exists()

@@ -29,6 +29,7 @@ from tflite_tools.core.names import Names, node_name, split_names
 from tflite_tools.errors import InputError, UsageError, unknown_name_error
 from tflite_tools.formats import graphdef_io
 from tflite_tools.formats.checkpoints import find_checkpoint
+from tflite_tools.formats.loaders.checkpoint import check_checkpoint
 from tflite_tools.formats.saved_model import meta_graph_for_tags, serving_meta_graph
 from tflite_tools.freeze import restore
 from tflite_tools.freeze.sources import default_outputs, model_sources
@@ -108,6 +109,7 @@ def freeze_to_graph_def(input_graph: Optional[str] = None, input_checkpoint: Opt
     result.input_saved_model_dir = input_saved_model_dir or ""
     if not input_saved_model_dir:
         result.input_checkpoint = _resolve_checkpoint(input_checkpoint, graph_source)
+        check_checkpoint(result.input_checkpoint)  # a missing data shard, named before TF restores
 
     outputs = [node_name(n) for n in split_names(output_node_names)]
     if not outputs:

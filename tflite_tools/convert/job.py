@@ -9,7 +9,6 @@ from typing import Optional, Sequence
 from tflite_tools.errors import UsageError
 
 DEFAULT_TAGS = ("serve",)
-DEFAULT_SIGNATURE = "serving_default"
 
 
 class Job:

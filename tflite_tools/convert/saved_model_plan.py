@@ -12,10 +12,10 @@ read without TensorFlow, for the representative dataset and verify.
 from __future__ import annotations
 
 from tflite_tools.convert import converter_api
-from tflite_tools.convert.job import DEFAULT_SIGNATURE, Job
+from tflite_tools.convert.job import Job
 from tflite_tools.core import dtypes
 from tflite_tools.errors import UsageError, unknown_name_error
-from tflite_tools.formats.saved_model import meta_graph_for_tags
+from tflite_tools.formats.saved_model import SERVING_SIGNATURE, meta_graph_for_tags
 from tflite_tools.model import LoadedModel
 
 
@@ -52,7 +52,7 @@ def _signature(job: Job, model: LoadedModel):
     """The chosen SignatureDef (`job.options.signature_key` is set to its key)."""
     meta = meta_graph_for_tags(model.saved_model, job.options.saved_model_tags)
     signatures = meta.signature_def
-    key = job.options.signature_key or (DEFAULT_SIGNATURE if DEFAULT_SIGNATURE in signatures or
+    key = job.options.signature_key or (SERVING_SIGNATURE if SERVING_SIGNATURE in signatures or
                                          len(signatures) != 1 else next(iter(signatures)))
     if key not in signatures:
         raise unknown_name_error("signature", key, [k for k in signatures if not k.startswith("__")],

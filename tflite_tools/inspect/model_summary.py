@@ -24,13 +24,13 @@ import shlex
 from tflite_tools.core.names import node_name
 from tflite_tools.formats import tensor_bundle
 from tflite_tools.formats.loaders import load
+from tflite_tools.formats.saved_model import SERVING_SIGNATURE, serving_signature
 from tflite_tools.graph import analysis
 from tflite_tools.graph.shape_inference import ShapeInference
 from tflite_tools.inspect import keras_file, text, tflite_file
 from tflite_tools.model import LoadedModel
 from tflite_tools.proto import summary_pb2
 
-SERVING_SIGNATURE = "serving_default"
 # The object-graph bookkeeping entry a TF2 checkpoint holds beside the variables.
 _OBJECT_GRAPH_KEY = "_CHECKPOINTABLE_OBJECT_GRAPH"
 _GRAPH_FORMATS = (summary_pb2.FROZEN_GRAPH, summary_pb2.GRAPH_DEF, summary_pb2.CHECKPOINT,
@@ -162,7 +162,8 @@ def _describe_saved_model(model: LoadedModel, summary) -> None:
     indexed = analysis.index(model.graph_def)
     analysis.describe(indexed, summary)
     _add_signatures(model.meta_graph, summary)
-    serving = [s for s in summary.signatures if s.key == SERVING_SIGNATURE] or summary.signatures[:1]
+    chosen = serving_signature(model.meta_graph)
+    serving = [s for s in summary.signatures if chosen and s.key == chosen[0]]
     if serving:
         summary.inputs.extend(serving[0].inputs)
         summary.outputs.extend(serving[0].outputs)

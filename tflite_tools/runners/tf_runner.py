@@ -25,6 +25,7 @@ import numpy as np
 from tflite_tools.core import names
 from tflite_tools.core.lazy_tf import tensorflow
 from tflite_tools.core.names import strip_index
+from tflite_tools.formats.saved_model import SERVING_SIGNATURE
 from tflite_tools.errors import InputError, UsageError, unknown_name_error
 from tflite_tools.graph.analysis import VARIABLE_OPS
 from tflite_tools.model import LoadedModel
@@ -34,7 +35,6 @@ _F = summary_pb2.ModelFormat
 _GRAPH_FORMATS = (_F.FROZEN_GRAPH, _F.GRAPH_DEF, _F.CHECKPOINT, _F.META_GRAPH)
 _SAVED_MODEL_FORMATS = (_F.SAVED_MODEL_TF1, _F.SAVED_MODEL_TF2)
 _KERAS_FORMATS = (_F.KERAS_H5, _F.KERAS_V3)
-DEFAULT_SIGNATURE = "serving_default"
 
 
 @dataclasses.dataclass
@@ -305,7 +305,7 @@ def _saved_model_runner(model: LoadedModel, signature_key, tags) -> SourceRunner
         raise InputError(f"the SavedModel {model.saved_model_dir} has no signatures to run; "
                          "export it with a serving signature.")
     if signature_key is None:
-        signature_key = DEFAULT_SIGNATURE if DEFAULT_SIGNATURE in keys or len(keys) != 1 else keys[0]
+        signature_key = SERVING_SIGNATURE if SERVING_SIGNATURE in keys or len(keys) != 1 else keys[0]
     if signature_key not in keys:
         raise unknown_name_error("signature", signature_key, keys, "--signature_key")
     function = loaded.signatures[signature_key]
@@ -331,7 +331,7 @@ def _saved_model_runner(model: LoadedModel, signature_key, tags) -> SourceRunner
 def _signature_names(model: LoadedModel, key: Optional[str]) -> set:
     """The input and output keys of a TF1 SavedModel's signature, from its MetaGraph."""
     signatures = model.meta_graph.signature_def if model.meta_graph is not None else {}
-    signature = signatures.get(key or DEFAULT_SIGNATURE)
+    signature = signatures.get(key or SERVING_SIGNATURE)
     if signature is None and len(signatures) == 1:
         signature = next(iter(signatures.values()))
     return set(signature.inputs) | set(signature.outputs) if signature is not None else set()

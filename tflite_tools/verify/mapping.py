@@ -108,7 +108,7 @@ def tflite_signature(tflite: TfliteModel, signature_key: Optional[str]):
     serving_default, else its first), or None when it keeps none."""
     if not tflite.signatures:
         return None
-    key = signature_key or tf_runner.DEFAULT_SIGNATURE
+    key = signature_key or tf_runner.SERVING_SIGNATURE
     return next((s for s in tflite.signatures if s.key == key), tflite.signatures[0])
 
 

@@ -41,6 +41,7 @@ from tflite_tools.proto import common_pb2, conversion_pb2, summary_pb2, verifica
 # Below this, hashing costs less than handing it to a second thread (measured
 # with bench/bench_convert.py: ~0.9 ms of GIL handoffs on a 250 KB model).
 _BACKGROUND_HASH_BYTES = 1 << 20
+_DIGEST_CHUNK_BYTES = 64 << 20
 
 
 def convert(source, output_file: Optional[str] = None, *, input_arrays=None, output_arrays=None,
@@ -209,7 +210,10 @@ def _digest(path: str) -> dict:
         if not os.path.isfile(full):
             continue  # a checkpoint prefix is not itself a file
         with open(full, "rb") as f:
-            for chunk in iter(lambda: f.read(1 << 20), b""):
+            # Big reads: hashlib drops the GIL for a whole chunk, so a hash on
+            # the background thread runs through the conversion (which holds
+            # the GIL) instead of waiting for it at every chunk.
+            for chunk in iter(lambda: f.read(_DIGEST_CHUNK_BYTES), b""):
                 sha.update(chunk)
                 size += len(chunk)
     return {"sha256": sha.hexdigest(), "size_bytes": size}

@@ -107,4 +107,6 @@ def test_datatype_enum_matches_tensorflow():
 
     ours = {v.name: v.number for v in tf_graph_pb2.DataType.DESCRIPTOR.values}
     theirs = {v.name: v.number for v in types_pb2.DataType.DESCRIPTOR.values}
-    assert ours == theirs
+    # Ours has every enum of the newest TF; an older TF (2.15) knows a prefix of them.
+    assert {name: ours.get(name) for name in theirs} == theirs
+    assert "DT_INT4" in ours and "DT_FLOAT4_E2M1FN" in ours

@@ -58,8 +58,8 @@ def generate(out_dir: str) -> list[str]:
         subprocess.run([python, "-m", "tflite_tools.proto.generate", "--out", out_dir],
                        check=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": ROOT}, stdout=subprocess.DEVNULL)
         return _outputs()
-    from grpc_tools import protoc
     import grpc_tools
+    from grpc_tools import protoc
 
     include = os.path.join(os.path.dirname(grpc_tools.__file__), "_proto")
     rel = [os.path.splitext(r)[0] + ".proto" for r in _outputs(".proto")]

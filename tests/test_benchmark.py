@@ -649,7 +649,13 @@ def test_side_by_side_refuses_tf_only_input_values(frozen_graph, tflite_model):
 
 
 def test_flex_tflite_says_what_it_needs(flex_tflite):
+    import tensorflow as tf
+
     code, out, err = cli(flex_tflite, *FAST_TFLITE)
+    if tuple(int(p) for p in tf.__version__.split(".")[:2]) <= (2, 15):
+        # TF 2.15's own library links the Flex delegate, and LiteRT in the same process applies it.
+        assert code == 0 and "Inference timings" in out, err
+        return
     assert code == 2 and out == ""
     assert "needs the Flex delegate for select TF ops (FlexCumprod)" in err and "Traceback" not in err
 

@@ -61,7 +61,8 @@ def _run_215(*argv, cwd=ROOT):
 @pytest.fixture(scope="session")
 def tf215_artifacts():
     """{kind: path} of artifacts TF 2.15 wrote (made once per digest of artifacts.py)."""
-    digest = hashlib.sha256(open(os.path.join(TESTS, "artifacts.py"), "rb").read()).hexdigest()[:16]
+    with open(os.path.join(TESTS, "artifacts.py"), "rb") as f:
+        digest = hashlib.sha256(f.read()).hexdigest()[:16]
     out = os.path.join(CACHE, f"tf215-artifacts-{digest}")
     if not os.path.exists(os.path.join(out, "paths.json")):
         shutil.rmtree(out, ignore_errors=True)

@@ -48,13 +48,14 @@ def test_doctor_places_the_installed_tensorflow():
     # The matrix installs wheels: a distribution, no local suffix.
     assert report.tensorflow_distribution in ("tensorflow", "tensorflow-cpu", "tf-nightly")
     assert not report.tensorflow_source_built
-    assert [t.tensorflow_versions for t in report.support][0] == "2.15"
+    assert report.support[0].tensorflow_versions == "2.15"
     text = doctor.format_text(report)
     assert f"TensorFlow {doctor.SUMMARIZE_TEXT_OF} summarize_graph" in text
 
 
 def test_matrix_legs_match_the_support_table():
-    matrix = open(os.path.join(ROOT, ".ci", "matrix"), encoding="utf-8").read()
+    with open(os.path.join(ROOT, ".ci", "matrix"), encoding="utf-8") as f:
+        matrix = f.read()
     for versions, _keras, _api, tested in doctor.SUPPORT:
         if tested != "not tested" and ".ci/matrix" in tested:
             for pin in tested.split(" (")[0].split(" + "):
@@ -75,3 +76,17 @@ def test_jobs_without_tensorflow(frozen_graph, checkpoint_graph, tflite_model, t
         assert "TensorFlow is not installed" in done.stderr and done.stderr.count("\n") == 1, done.stderr
         assert "Traceback" not in done.stderr
     assert not out.exists()
+
+
+def test_source_built_tensorflow_lists_its_converter_entry_points():
+    assert doctor.source_built("2.17.0+mybuild", "tensorflow") and doctor.source_built("2.17.0", "")
+    assert not doctor.source_built("2.17.1", "tensorflow-cpu")
+    report = doctor.doctor()  # the installed TF's APIs, shown as if it were a source build
+    report.tensorflow_version = "2.17.0+mybuild"
+    report.tensorflow_distribution = ""
+    report.tensorflow_source_built = doctor.source_built(report.tensorflow_version, "")
+    text = doctor.format_text(report)
+    row = next(line for line in text.splitlines() if line.startswith("TF build "))
+    assert "source-built; converter entry points: " in row
+    assert "tf.lite.TFLiteConverter.from_saved_model" in row and "tf.contrib" not in row
+    assert "no wheel metadata" in text

@@ -71,7 +71,7 @@ def doctor(native_tools=None) -> doctor_pb2.Doctor:
         return report
     report.tensorflow_distribution = _tf_distribution()
     report.tensorflow_support = support_status(report.tensorflow_version)
-    report.tensorflow_source_built = "+" in report.tensorflow_version or not report.tensorflow_distribution
+    report.tensorflow_source_built = source_built(report.tensorflow_version, report.tensorflow_distribution)
     report.python_engine_available = True
     present = converter_api.available_apis()
     report.converter_apis.extend(doctor_pb2.ConverterApi(name=n, present=p) for n, p in present)
@@ -100,6 +100,11 @@ def support_status(version: str) -> str:
     if f"{parts[0]}.{parts[1]}" in _TESTED:
         return "tested by CI"
     return "untested: between or after the releases CI tests (2.15, 2.17, 2.21)"
+
+
+def source_built(version: str, distribution: str) -> bool:
+    """A local version suffix (2.17.0+mybuild) or no wheel metadata means a TF built from source."""
+    return "+" in version or not distribution
 
 
 def _tf_distribution() -> str:

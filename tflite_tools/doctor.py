@@ -110,7 +110,7 @@ def source_built(version: str, distribution: str) -> bool:
 def _tf_distribution() -> str:
     """The distribution that installed the `tensorflow` package ("" for none: a source tree on PYTHONPATH)."""
     names = importlib.metadata.packages_distributions().get("tensorflow", [])
-    return ", ".join(sorted(set(names)))
+    return ", ".join(sorted({name.lower().replace("_", "-") for name in names}))
 
 
 def _version(distribution: str) -> str:

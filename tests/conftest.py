@@ -20,6 +20,19 @@ import pytest  # noqa: E402
 import artifacts  # noqa: E402  (tests/ is on sys.path: pytest puts a conftest's directory there)
 
 
+# The suite's core, run again on each TensorFlow of .ci/matrix (pytest -m core):
+# convert, verify, freeze, inspect, summarize and benchmark of every artifact kind.
+CORE_MODULES = ("test_convert.py", "test_verify.py", "test_freeze.py", "test_inspect.py",
+                "test_summarize.py", "test_benchmark.py", "test_protos.py", "test_doctor.py",
+                "test_cli.py", "test_bad_input.py", "test_tf_versions.py")
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if item.path.name in CORE_MODULES:
+            item.add_marker(pytest.mark.core)
+
+
 def _build(tmp_path_factory, kind, build, *args):
     return build(str(tmp_path_factory.mktemp(kind)), *args)
 

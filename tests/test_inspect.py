@@ -11,6 +11,7 @@ import subprocess
 import sys
 import warnings
 
+import keras_versions
 import pytest
 
 from tflite_tools.cli import main
@@ -123,7 +124,7 @@ def test_keras_weights_and_layers(request, kind):
     assert sorted(tuple(s.shape) for s in summary.variables) == sorted(artifact.variables.values())
     assert summary.variable_parameters == _params(artifact.variables) == 67
     assert {c.op: c.count for c in summary.op_counts} == {"Dense": 2, "InputLayer": 1}
-    assert summary.producer.startswith("keras 3.")
+    assert summary.producer.startswith(f"keras {keras_versions.major()}.")
     assert "Layer types: 2 Dense, 1 InputLayer" in format_text(summary)
     if kind == "keras_h5":
         assert {s.name for s in summary.variables} == set(artifact.variables)
@@ -284,8 +285,8 @@ def keras_exports(tmp_path_factory):
     from tflite_tools.core.lazy_tf import tensorflow
 
     tensorflow()
-    import keras
-    import tf_keras
+    keras = keras_versions.keras3()
+    tf_keras = keras_versions.keras2()
 
     directory = tmp_path_factory.mktemp("keras_exports")
     keras.utils.set_random_seed(3)
@@ -470,10 +471,7 @@ def test_keras_shapes_from_config_match_keras(tmp_path, flavour):
     from tflite_tools.inspect import keras_file
 
     tensorflow()
-    if flavour == "keras3":
-        import keras as k
-    else:
-        import tf_keras as k
+    k = keras_versions.keras3() if flavour == "keras3" else keras_versions.keras2()
     image, probs = _keras_cnn(k.layers, k.Input)
     model = k.Model(image, probs)
     path = tmp_path / ("cnn.keras" if flavour == "keras3" else "cnn.h5")

@@ -1,7 +1,10 @@
 """The generated _pb2 modules are current, and our TensorFlow messages are
 wire-compatible with TensorFlow's own (same field numbers, names and types)."""
 
+import glob
 import importlib
+import os
+import re
 import subprocess
 import sys
 
@@ -16,6 +19,37 @@ def test_generated_modules_are_current():
     proc = subprocess.run([sys.executable, "-m", "tflite_tools.proto.generate", "--check"],
                           capture_output=True, text=True)
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_generator_writes_code_for_protobuf_4_25_and_newer():
+    """The pinned protoc's code carries no runtime_version check (that check,
+    from protoc >= 26, refuses protobuf 4.25, the newest TF 2.15-2.17 allow)."""
+    from tflite_tools.proto import generate
+
+    assert generate.GENERATOR == "grpcio-tools==1.62.3"
+    modules = glob.glob(os.path.join(generate.PROTO_DIR, "*_pb2.py"))
+    assert len(modules) == len(glob.glob(os.path.join(generate.PROTO_DIR, "*.proto")))
+    for path in modules:
+        text = open(path, encoding="utf-8").read()
+        assert re.search(r"^# Protobuf Python Version: 4\.25\.\d+$", text, re.M), path
+        assert "runtime_version" not in text, path
+
+
+def test_generated_modules_load_on_both_protobuf_implementations():
+    # upb (the default) and pure Python, with every warning an error.
+    code = ("import glob, importlib, os; [importlib.import_module('tflite_tools.proto.' + "
+            "os.path.basename(p)[:-3]) for p in glob.glob('tflite_tools/proto/*_pb2.py')]")
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for implementation in ("upb", "python"):
+        env = {**os.environ, "PROTOCOL_BUFFERS_PYTHON_IMPLEMENTATION": implementation, "PYTHONPATH": root}
+        proc = subprocess.run([sys.executable, "-W", "error", "-c", code], cwd=root, env=env,
+                              capture_output=True, text=True)
+        assert proc.returncode == 0, implementation + proc.stderr
+
+
+def _repeated(field) -> bool:
+    # protobuf >= 5.29 has is_repeated, 7 dropped label; 4.25 has only label.
+    return field.is_repeated if hasattr(field, "is_repeated") else field.label == field.LABEL_REPEATED
 
 
 def _tf_message(full_name):
@@ -59,7 +93,7 @@ def test_wire_compatible_with_tensorflow(ours):
         for field in desc.fields:
             other = theirs.fields_by_number.get(field.number)
             assert other is not None, f"{desc.full_name}.{field.name}: no field {field.number} in {name}"
-            assert (other.name, other.type, other.is_repeated) == (field.name, field.type, field.is_repeated), \
+            assert (other.name, other.type, _repeated(other)) == (field.name, field.type, _repeated(field)), \
                 f"{desc.full_name}.{field.name} differs from {name}.{other.name}"
             checked += 1
         for enum in desc.enum_types:
@@ -73,4 +107,6 @@ def test_datatype_enum_matches_tensorflow():
 
     ours = {v.name: v.number for v in tf_graph_pb2.DataType.DESCRIPTOR.values}
     theirs = {v.name: v.number for v in types_pb2.DataType.DESCRIPTOR.values}
-    assert ours == theirs
+    # Ours has every enum of the newest TF; an older TF (2.15) knows a prefix of them.
+    assert {name: ours.get(name) for name in theirs} == theirs
+    assert "DT_INT4" in ours and "DT_FLOAT4_E2M1FN" in ours

@@ -16,6 +16,7 @@ import sys
 
 import artifacts
 import numpy as np
+import keras_versions
 import pytest
 
 from tflite_tools.cli import main
@@ -501,11 +502,8 @@ def test_nan_agrees_with_nan_and_nowhere_else(tmp_path):
 def test_tf_keras_sequential_h5_verifies(tmp_path):
     """A Sequential saved by tf_keras loads in Keras 3 built but never called."""
     from tflite_tools.convert.conversion import convert
-    from tflite_tools.core.lazy_tf import tensorflow
 
-    tensorflow()
-    import tf_keras
-
+    tf_keras = keras_versions.keras2()
     path = str(tmp_path / "seq.h5")
     tf_keras.Sequential([tf_keras.layers.Dense(3, input_shape=(4,)),
                          tf_keras.layers.Dense(2, activation="softmax")]).save(path)

@@ -19,6 +19,26 @@ import platform
 
 from tflite_tools.proto import doctor_pb2
 
+# summarize reproduces this release's summarize_graph text byte for byte (the goldens'
+# TF); other releases print some tensor values differently (tf-nightly: shorter
+# float32, nan for -nan, float8 values).
+SUMMARIZE_TEXT_OF = "2.21"
+OLDEST = (2, 15)
+_CONVERTER = ("V1 tf.compat.v1.lite.TFLiteConverter (frozen graph, TF1 SavedModel, session); "
+              "V2 tf.lite.TFLiteConverter (SavedModel, Keras model, concrete functions)")
+# (TF versions, Keras, converter API, how CI tests it); .ci/matrix holds the legs' pins.
+SUPPORT = (
+    ("2.15", "Keras 2 as tf.keras", _CONVERTER, "tensorflow-cpu==2.15.1 (.ci/matrix, core tests)"),
+    ("2.16", "Keras 3; Keras 2 files with tf_keras", _CONVERTER, "not tested"),
+    ("2.17", "Keras 3; Keras 2 files with tf_keras", _CONVERTER,
+     "tensorflow-cpu==2.17.1 + tf-keras==2.17.0 (.ci/matrix, core tests)"),
+    ("2.18-2.20", "Keras 3; Keras 2 files with tf_keras", _CONVERTER, "not tested"),
+    ("2.21", "Keras 3; Keras 2 files with tf_keras", _CONVERTER, "tensorflow==2.21.0 (the whole suite)"),
+    ("nightly", "Keras 3; Keras 2 files with tf_keras-nightly", _CONVERTER,
+     "tf-nightly (.ci/matrix, core tests; failures reported, not fatal)"),
+)
+_TESTED = {"2.15", "2.17", "2.21"}
+
 
 def doctor(native_tools=None) -> doctor_pb2.Doctor:
     """Probe the installed TensorFlow, its converter APIs and the native engine.
@@ -40,11 +60,18 @@ def doctor(native_tools=None) -> doctor_pb2.Doctor:
 
     report.api_history.extend(doctor_pb2.ApiEra(tensorflow_versions=v, api=a)
                               for v, a in converter_api.API_HISTORY)
+    report.summarize_text_of = SUMMARIZE_TEXT_OF
+    report.support.extend(doctor_pb2.TfSupport(tensorflow_versions=v, keras=k, converter_api=c, tested_by_ci=t)
+                          for v, k, c, t in SUPPORT)
     try:
         report.tensorflow_version = converter_api.tf_version()
     except ImportError as exc:
-        report.python_engine_note = f"TensorFlow does not import ({exc}); install tensorflow"
+        report.python_engine_note = (f"TensorFlow does not import ({exc}); install one "
+                                     "(pip install tensorflow, or tflite-tools[tensorflow])")
         return report
+    report.tensorflow_distribution = _tf_distribution()
+    report.tensorflow_support = support_status(report.tensorflow_version)
+    report.tensorflow_source_built = source_built(report.tensorflow_version, report.tensorflow_distribution)
     report.python_engine_available = True
     present = converter_api.available_apis()
     report.converter_apis.extend(doctor_pb2.ConverterApi(name=n, present=p) for n, p in present)
@@ -61,6 +88,31 @@ def doctor(native_tools=None) -> doctor_pb2.Doctor:
     return report
 
 
+def support_status(version: str) -> str:
+    """The place of TF `version` in the matrix: tested, nightly, untested or too old."""
+    parts = [int(p) for p in version.split("+")[0].split(".")[:2] if p.isdigit()]
+    if len(parts) < 2:
+        return "untested (unreadable version)"
+    if tuple(parts) < OLDEST:
+        return "too old: tflite-tools needs TensorFlow 2.15 or later"
+    if "dev" in version:
+        return "nightly: CI runs the core tests on tf-nightly (may break)"
+    if f"{parts[0]}.{parts[1]}" in _TESTED:
+        return "tested by CI"
+    return "untested: between or after the releases CI tests (2.15, 2.17, 2.21)"
+
+
+def source_built(version: str, distribution: str) -> bool:
+    """A local version suffix (2.17.0+mybuild) or no wheel metadata means a TF built from source."""
+    return "+" in version or not distribution
+
+
+def _tf_distribution() -> str:
+    """The distribution that installed the `tensorflow` package ("" for none: a source tree on PYTHONPATH)."""
+    names = importlib.metadata.packages_distributions().get("tensorflow", [])
+    return ", ".join(sorted({name.lower().replace("_", "-") for name in names}))
+
+
 def _version(distribution: str) -> str:
     try:
         return importlib.metadata.version(distribution)
@@ -73,15 +125,23 @@ def format_text(report: doctor_pb2.Doctor) -> str:
     rows = [
         ("Python", report.python_version),
         ("TensorFlow", report.tensorflow_version or "not importable"),
+        ("TF support", report.tensorflow_support or "-"),
+        ("TF distribution", report.tensorflow_distribution or
+         ("no wheel metadata" if report.tensorflow_version else "-")),
         ("Keras", report.keras_version or "not installed"),
         ("tf_keras", report.tf_keras_version or "not installed"),
         ("LiteRT (ai-edge-litert)", report.litert_version or "not installed"),
         ("Python engine", "available" if report.python_engine_available else
          f"unavailable: {report.python_engine_note}"),
     ]
+    if report.tensorflow_source_built:
+        rows.append(("TF build", "source-built; converter entry points: " +
+                     (", ".join(a.name for a in report.converter_apis if a.present) or "none")))
+    rows.append(("summarize text of", f"TensorFlow {report.summarize_text_of} summarize_graph"))
     rows += [(f"API {a.name}", "present" if a.present else "absent") for a in report.converter_apis]
     rows += [(f"convert {c.artifact_kind}", c.call) for c in report.raw_calls]
     rows += [(f"TF {e.tensorflow_versions}", e.api) for e in report.api_history]
+    rows += [(f"support TF {t.tensorflow_versions}", f"{t.keras}; CI: {t.tested_by_ci}") for t in report.support]
     if report.native.checked:
         native = report.native
         rows.append(("Bazel", f"{native.bazel_version} ({native.bazel_path})" if native.bazel_path else "not found"))

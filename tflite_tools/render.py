@@ -41,13 +41,18 @@ def _int64_strings_to_numbers(message, data):
         if field.message_type is not None:
             if field.message_type.GetOptions().map_entry:
                 continue
-            if field.is_repeated:
+            if _is_repeated(field):
                 data[field.name] = [_int64_strings_to_numbers(v, d) for v, d in zip(value, data[field.name])]
             else:
                 data[field.name] = _int64_strings_to_numbers(value, data[field.name])
         elif field.cpp_type in (field.CPPTYPE_INT64, field.CPPTYPE_UINT64):
-            data[field.name] = list(value) if field.is_repeated else value
+            data[field.name] = list(value) if _is_repeated(field) else value
     return data
+
+
+def _is_repeated(field) -> bool:
+    """protobuf 4.25 has only `label`, 7.x only `is_repeated`."""
+    return field.is_repeated if hasattr(field, "is_repeated") else field.label == field.LABEL_REPEATED
 
 
 def render(message, fmt: str = "text") -> str:

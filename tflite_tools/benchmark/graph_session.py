@@ -4,6 +4,8 @@ a TensorFlow error worth showing."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 
 from tflite_tools.core.names import strip_index, tensor_name
@@ -124,4 +126,7 @@ def first_line(exc) -> str:
     noise = ("Graph execution error:", "Detected at node", "File \"", "Node:", "Traceback")
     lines = [line.strip() for line in message.splitlines() if line.strip()]
     useful = [line for line in lines if not line.startswith(noise) and not line.startswith("[")]
-    return (useful or lines or [type(exc).__name__])[0]
+    line = (useful or lines or [type(exc).__name__])[0]
+    # TF <= 2.17 wraps import errors: "Converting GraphDef to Graph has failed with an error: '<why>' The binary ..."
+    wrapped = re.match(r"Converting GraphDef to Graph has failed with an error: '(.*)' The binary", line)
+    return wrapped.group(1) if wrapped else line

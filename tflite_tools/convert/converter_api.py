@@ -219,14 +219,18 @@ def load_keras(path: str, unsafe_deserialization: bool = False):
 
 
 def _keras_loader(path: str) -> Callable:
-    if path.endswith((".h5", ".hdf5")) and _saved_by_keras2(path):
+    import keras
+
+    # tf_keras only beside Keras 3: with Keras 2 (TF 2.15) the file's own Keras is
+    # keras, and a process that mixes tf_keras and Keras 2.15 models can spin forever
+    # in reconstruct_from_config (their registries clash).
+    if keras.__version__.startswith("3.") and path.endswith((".h5", ".hdf5")) and _saved_by_keras2(path):
         try:
             import tf_keras
 
             return lambda p, unsafe: tf_keras.models.load_model(p, compile=False, safe_mode=not unsafe)
         except ImportError:
             pass
-    import keras
 
     return lambda p, unsafe: keras.saving.load_model(p, compile=False, safe_mode=not unsafe)
 

@@ -11,6 +11,12 @@ import os
 import sys
 import tempfile
 
+from tflite_tools.errors import UsageError
+
+
+class TensorFlowMissing(UsageError, ImportError):
+    """No TensorFlow importable: the jobs that run it (exit 2) say so in one sentence."""
+
 
 @contextlib.contextmanager
 def quiet_native_stderr():
@@ -43,8 +49,15 @@ def tensorflow():
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     os.environ.setdefault("TF_ENABLE_ONEDNN_OPTS", "0")
     os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")
-    with quiet_native_stderr():
-        import tensorflow as tf  # noqa: PLC0415 (deliberately lazy)
-
-        tf.get_logger().setLevel("ERROR")
+    try:
+        with quiet_native_stderr():
+            import tensorflow as tf  # noqa: PLC0415 (deliberately lazy)
+    except ModuleNotFoundError as exc:
+        if exc.name != "tensorflow":
+            raise
+        raise TensorFlowMissing("TensorFlow is not installed; this command runs it: install the one your "
+                                "model needs (pip install tensorflow, tensorflow-cpu or tf-nightly, or "
+                                "tflite-tools[tensorflow]); inspect, summarize, parse and doctor work "
+                                "without it.") from None
+    tf.get_logger().setLevel("ERROR")
     return tf

@@ -349,9 +349,14 @@ def _signature_tensor_names(model: LoadedModel, key: str) -> dict:
 
 # --- Keras .h5 / .keras ------------------------------------------------------------------------------
 
+def _numpy_dtype(dtype) -> np.dtype:
+    """A Keras tensor's dtype as numpy's: Keras 3 gives a name, Keras 2 a tf.DType."""
+    return np.dtype(getattr(dtype, "as_numpy_dtype", dtype))
+
+
 def _keras_runner(model: LoadedModel) -> SourceRunner:
     keras_model = _load_keras(model.path)
-    inputs = [SourceTensor(_keras_name(t), np.dtype(t.dtype), tuple(t.shape)) for t in keras_model.inputs]
+    inputs = [SourceTensor(_keras_name(t), _numpy_dtype(t.dtype), tuple(t.shape)) for t in keras_model.inputs]
     if isinstance(keras_model.output, dict):
         # Dict outputs flatten in sorted key order, as the converter exports them.
         named = sorted(keras_model.output.items())
@@ -360,7 +365,7 @@ def _keras_runner(model: LoadedModel) -> SourceRunner:
         named = list(zip(names, keras_model.outputs))
     # The TFLite converter exports Keras outputs under the signature keys
     # output_0, output_1, ... in that order.
-    outputs = [SourceTensor(name, np.dtype(t.dtype), tuple(t.shape), aliases=(f"output_{i}",))
+    outputs = [SourceTensor(name, _numpy_dtype(t.dtype), tuple(t.shape), aliases=(f"output_{i}",))
                for i, (name, t) in enumerate(named)]
     # Call with the structure the model was built with (one tensor, a list,
     # or a dict), or Keras warns that the structure does not match.

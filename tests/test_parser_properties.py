@@ -128,6 +128,11 @@ def corrupted(draw, data: bytes) -> bytes:
     return data[:at] + noise + data[at + (len(noise) if kind == "overwrite" else 0):]
 
 
+def _bytes(path: str) -> bytes:
+    with open(path, "rb") as f:
+        return f.read()
+
+
 def _inspect_bytes(data: bytes, directory, name: str) -> None:
     path = os.path.join(directory, name)
     with open(path, "wb") as f:
@@ -145,8 +150,7 @@ def _inspect_bytes(data: bytes, directory, name: str) -> None:
 @BOUNDED
 @given(data=st.data())
 def test_inspect_of_a_corrupt_graph_def_never_raises_another_error(path, data, tmp_path_factory):
-    original = open(path, "rb").read()
-    _inspect_bytes(data.draw(corrupted(original)), tmp_path_factory.mktemp("graph"), os.path.basename(path))
+    _inspect_bytes(data.draw(corrupted(_bytes(path))), tmp_path_factory.mktemp("graph"), os.path.basename(path))
 
 
 @settings(max_examples=EXAMPLES * 10, deadline=None, database=None,
@@ -154,5 +158,5 @@ def test_inspect_of_a_corrupt_graph_def_never_raises_another_error(path, data, t
                                  HealthCheck.function_scoped_fixture])
 @given(data=st.data())
 def test_inspect_of_a_corrupt_tflite_never_raises_another_error(tflite_model, data, tmp_path_factory):
-    original = open(tflite_model.path, "rb").read()
-    _inspect_bytes(data.draw(corrupted(original)), tmp_path_factory.mktemp("tflite"), "model.tflite")
+    _inspect_bytes(data.draw(corrupted(_bytes(tflite_model.path))), tmp_path_factory.mktemp("tflite"),
+                   "model.tflite")

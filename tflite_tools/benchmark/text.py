@@ -63,9 +63,10 @@ def _table_lines(run: benchmark_pb2.BenchmarkRun) -> list[str]:
         for table in run.tables:
             if table.section != section:
                 continue
-            if table.title == "Summary by node type":
-                # every executed node is counted under its type
-                lines.append(f"Number of nodes executed: {sum(r.count for r in table.type_rows)}")
+            executed = [summary.nodes_executed for summary in run.profile_summaries
+                        if (summary.section, summary.subgraph) == (section, table.subgraph)]
+            if table.title == "Summary by node type" and any(executed):
+                lines.append(f"Number of nodes executed: {max(executed)}")
             lines += step_stats.format_table(table)
         for summary in run.profile_summaries:
             # a log cut after the tables leaves an empty summary

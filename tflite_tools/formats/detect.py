@@ -246,13 +246,17 @@ def _other_kind(data: bytes) -> str | None:
     return "a text file"
 
 
+# A top-level field of a text GraphDef / MetaGraphDef at the start of a line.
+_PBTXT_FIELD = re.compile(r"^\s*(?:node|meta_info_def|graph_def|versions|library)\s*[{:]", re.M)
+
+
 def _text_error(data: bytes, message) -> str | None:
     """The text-format parse error of `data`, when it is text at all."""
     try:
         text = bytes(data).decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if not text.lstrip().startswith(("node", "meta_info_def", "graph_def", "versions", "library", "#")):
+    if not _PBTXT_FIELD.search(text):  # a README's "# Title" is no commented pbtxt
         return None
     try:
         text_format.Parse(text, type(message)())

@@ -247,7 +247,7 @@ def _other_kind(data: bytes) -> str | None:
 
 
 # A top-level field of a text GraphDef / MetaGraphDef at the start of a line.
-_PBTXT_FIELD = re.compile(r"^\s*(?:node|meta_info_def|graph_def|versions|library)\s*[{:]", re.M)
+_PBTXT_FIELD = re.compile(r"^\s*(?:node|meta_info_def|graph_def|versions|library)\s*[{:]", re.MULTILINE)
 
 
 def _text_error(data: bytes, message) -> str | None:

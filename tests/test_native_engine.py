@@ -16,6 +16,7 @@ from test_native import ENGINE_FLAGS, GOLDENS, STARTUP, TREE, built_tools  # noq
 
 from tflite_tools.errors import UsageError
 from tflite_tools.native import engine
+from tflite_tools.native.commands import NATIVE_INSPECT_NOTE
 from tflite_tools.summarize_graph.summarize import summarize as python_summarize
 
 GRAPH = os.path.join(GOLDENS, "01_small_cnn_frozen", "graph.pb")
@@ -86,7 +87,7 @@ def test_inspect_native_takes_graph_facts_from_summarize_graph(built_tools, froz
     assert list(native.inputs) == list(python.inputs)
     assert list(native.op_counts) == list(python.op_counts)
     assert native.const_parameters == python.const_parameters
-    assert native.notes[-1] == "inputs, op counts and parameter counts from summarize_graph (native)"
+    assert native.notes[-1] == NATIVE_INSPECT_NOTE
 
 
 def test_inspect_native_refuses_a_saved_model_and_auto_falls_back(saved_model_tf2):

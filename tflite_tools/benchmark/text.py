@@ -22,9 +22,9 @@ def _stat_lines(stat: benchmark_pb2.Stat) -> list[str]:
 
 
 def _memory_lines(run: benchmark_pb2.BenchmarkRun) -> list[str]:
-    if not run.HasField("memory"):
-        return []
     memory = run.memory
+    if not (memory.init_mb or memory.overall_mb):
+        return []
     lines = [
         "Note: as the benchmark tool itself affects memory footprint, the following is only "
         "APPROXIMATE to the actual memory footprint of the model at runtime. Take the information "
@@ -42,6 +42,15 @@ def _header_lines(pairs) -> list[str]:
     return [f"{label}: [{value}]" for label, value in pairs if value not in ("", None)]
 
 
+def _numbers(parameters, *names) -> list[float] | None:
+    """The parameters `names` as numbers, or None when one is missing or no number:
+    a parsed log holds only the flags it printed, and no heading is made up."""
+    try:
+        return [float(parameters[name]) for name in names]
+    except (KeyError, ValueError):
+        return None
+
+
 def _table_lines(run: benchmark_pb2.BenchmarkRun) -> list[str]:
     """StatSummarizer / op-profiling tables, each TFLite section under its
     heading and followed by its short summary."""
@@ -54,9 +63,10 @@ def _table_lines(run: benchmark_pb2.BenchmarkRun) -> list[str]:
         for table in run.tables:
             if table.section != section:
                 continue
-            if table.title == "Summary by node type":
-                # every executed node is counted under its type
-                lines.append(f"Number of nodes executed: {sum(r.count for r in table.type_rows)}")
+            executed = [summary.nodes_executed for summary in run.profile_summaries
+                        if (summary.section, summary.subgraph) == (section, table.subgraph)]
+            if table.title == "Summary by node type" and any(executed):
+                lines.append(f"Number of nodes executed: {max(executed)}")
             lines += step_stats.format_table(table)
         for summary in run.profile_summaries:
             # a log cut after the tables leaves an empty summary
@@ -88,23 +98,26 @@ def _tflite_text(run: benchmark_pb2.BenchmarkRun) -> list[str]:
         lines.append(f"Loaded model {run.model_path}")
     # The runtime's own words when it applies a delegate.
     lines += [f"Created TensorFlow Lite {name} delegate for CPU." for name in run.delegates]
-    if run.model_size_bytes:
+    if run.model_size_text:  # as a log printed it; the bytes are rebuilt from it
+        lines.append(f"The input model file size (MB): {run.model_size_text.removesuffix(' MB')}")
+    elif run.model_size_bytes:
         lines.append(f"The input model file size (MB): {format_g(run.model_size_bytes / 1e6)}")
     if run.init_us:
         lines.append(f"Initialized session in {format_g(run.init_us / 1e3)}ms.")
     for phase, runs, secs in (("warmup", "warmup_runs", "warmup_min_secs"),
                               ("inference", "num_runs", "min_secs")):
         if run.HasField(phase):
-            default_runs, default_secs = ("1", 0.5) if phase == "warmup" else ("50", 1)
-            lines += [f"Running benchmark for at least {p.get(runs, default_runs)} iterations and "
-                      f"at least {format_g(float(p.get(secs, default_secs)))} seconds but terminate "
-                      f"if exceeding {format_g(float(p.get('max_secs', 150)))} seconds.",
-                      *_stat_lines(getattr(run, phase))]
-    if run.HasField("inference"):
+            numbers = _numbers(p, runs, secs, "max_secs")
+            if numbers:
+                lines.append(f"Running benchmark for at least {p[runs]} iterations and at least "
+                             f"{format_g(numbers[1])} seconds but terminate if exceeding "
+                             f"{format_g(numbers[2])} seconds.")
+            lines += _stat_lines(getattr(run, phase))
+    if run.inference_avg_us:
+        warmup = run.warmup_avg_us or run.warmup.avg
         lines.append(
             f"Inference timings in us: Init: {run.init_us}, First inference: "
-            f"{run.first_inference_us}, Warmup (avg): "
-            f"{format_g(run.warmup_avg_us) if run.warmup.count else 'nan'}, "
+            f"{run.first_inference_us}, Warmup (avg): {format_g(warmup) if warmup else 'nan'}, "
             f"Inference (avg): {format_g(run.inference_avg_us)}")
     lines += _memory_lines(run) + _table_lines(run)
     return lines + ([run.error] if run.error else [])
@@ -124,20 +137,23 @@ def _tf_text(run: benchmark_pb2.BenchmarkRun) -> list[str]:
         lines.append(f"Model size (bytes): {run.model_size_bytes}")
     if run.init_us:
         lines.append(f"Initialized session in {format_g(run.init_us / 1e6)}s")
-    timed = (f"{format_g(float(p.get('max_time', 10)))} seconds {{}} detailed stat logging, with "
-             f"{format_g(float(p.get('inference_delay', -1)))}s sleep between inferences")
+    timing = _numbers(p, "max_time", "inference_delay")
     if run.warmup.count:
-        lines += [f"Running benchmark for max {p.get('warmup_runs', '1')} iterations, max -1 seconds "
-                  "without detailed stat logging, with -1s sleep between inferences",
-                  *_stat_lines(run.warmup)]
+        if "warmup_runs" in p:
+            lines.append(f"Running benchmark for max {p['warmup_runs']} iterations, max -1 seconds "
+                         "without detailed stat logging, with -1s sleep between inferences")
+        lines += _stat_lines(run.warmup)
     for phase, how in (("inference", "without"), ("inference_with_stats", "with")):
         if run.HasField(phase):
-            lines += [f"Running benchmark for max {p.get('max_num_runs', '1000')} iterations, max "
-                      + timed.format(how), *_stat_lines(getattr(run, phase))]
-    if run.HasField("inference"):
+            if timing and "max_num_runs" in p:
+                lines.append(f"Running benchmark for max {p['max_num_runs']} iterations, max "
+                             f"{format_g(timing[0])} seconds {how} detailed stat logging, with "
+                             f"{format_g(timing[1])}s sleep between inferences")
+            lines += _stat_lines(getattr(run, phase))
+    if run.inference_avg_us:
         average = (f"Average inference timings in us: Warmup: {int(run.warmup_avg_us)}, "
                    f"no stats: {int(run.inference_avg_us)}")
-        if run.HasField("inference_with_stats"):
+        if run.with_stats_avg_us:
             average += f", with stats: {int(run.with_stats_avg_us)}"
         lines.append(average)
     lines += _table_lines(run)

@@ -215,10 +215,39 @@ def parse_graph_file(path: str):
     if text_error:
         raise InputError(f"'{path}' looks like a text {kinds[0][0]} but does not parse ({text_error}); "
                          "fix the file or write it again.")
+    kind = _other_kind(data)
+    if kind:
+        raise InputError(f"'{path}' is {kind}, not a model: pass a GraphDef (.pb/.pbtxt), .meta, "
+                         "SavedModel directory, checkpoint, Keras .h5/.keras or .tflite file.")
     raise InputError(
         f"'{path}' is not a TensorFlow model: it parses as neither a GraphDef nor a MetaGraphDef "
         "(binary or text) and is not a .tflite, Keras or checkpoint file; it may be truncated "
         "or corrupt: write or copy it again.")
+
+
+# Signatures of common files that are no model (a binary GraphDef starts with a field tag instead).
+_OTHER_SIGNATURES = ((b"\x89PNG\r\n\x1a\n", "a PNG image"), (b"\xff\xd8\xff", "a JPEG image"),
+                     (b"GIF8", "a GIF image"), (b"%PDF", "a PDF document"),
+                     (b"\x1f\x8b", "a gzip archive (unpack it first)"), (b"\x7fELF", "an executable"))
+
+
+def _other_kind(data: bytes) -> str | None:
+    """What a file that parsed as no model is instead, when that is plain: an
+    image, a document, an archive, or text that is no text-format proto."""
+    head = bytes(data[:8])
+    for signature, kind in _OTHER_SIGNATURES:
+        if head.startswith(signature):
+            return kind
+    try:
+        bytes(data[:4096]).decode("utf-8")
+    except UnicodeDecodeError as exc:
+        if exc.start < 4090:  # not a character cut at the 4096-byte boundary
+            return None
+    return "a text file"
+
+
+# A top-level field of a text GraphDef / MetaGraphDef at the start of a line.
+_PBTXT_FIELD = re.compile(r"^\s*(?:node|meta_info_def|graph_def|versions|library)\s*[{:]", re.MULTILINE)
 
 
 def _text_error(data: bytes, message) -> str | None:
@@ -227,7 +256,7 @@ def _text_error(data: bytes, message) -> str | None:
         text = bytes(data).decode("utf-8")
     except UnicodeDecodeError:
         return None
-    if not text.lstrip().startswith(("node", "meta_info_def", "graph_def", "versions", "library", "#")):
+    if not _PBTXT_FIELD.search(text):  # a README's "# Title" is no commented pbtxt
         return None
     try:
         text_format.Parse(text, type(message)())

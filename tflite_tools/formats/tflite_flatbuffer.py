@@ -167,14 +167,25 @@ def producer(model) -> str:
     """The converter's description and the minimum runtime version it recorded
     (metadata "min_runtime_version"), which older interpreters trip over."""
     description = (model.Description() or b"").decode("utf-8", "replace")
+    raw = metadata_buffer(model, b"min_runtime_version")
+    if raw:
+        version = raw.split(b"\0", 1)[0].decode("utf-8", "replace")
+        return f"{description} (min runtime {version})".strip()
+    return description
+
+
+def metadata_buffer(model, name: bytes) -> bytes | None:
+    """The bytes of the model metadata entry `name` (None when absent or empty)."""
     for m in range(model.MetadataLength()):
         metadata = model.Metadata(m)
-        if metadata.Name() == b"min_runtime_version" and 0 < metadata.Buffer() < model.BuffersLength():
+        if metadata.Name() == name and 0 < metadata.Buffer() < model.BuffersLength():
             raw = model.Buffers(metadata.Buffer()).DataAsNumpy()
-            if not isinstance(raw, int):  # DataAsNumpy gives 0 for an empty buffer
-                version = bytes(raw).split(b"\0", 1)[0].decode("utf-8", "replace")
-                return f"{description} (min runtime {version})".strip()
-    return description
+            return None if isinstance(raw, int) else bytes(raw)  # DataAsNumpy gives 0 for an empty buffer
+    return None
+
+
+WEIGHT_PRECISIONS = {"none": "float32", "float16": "float16", "dynamic": "dynamic-range int8",
+                     "int8": "full int8", "int16x8": "int16x8"}
 
 
 def quantization_kind(model) -> str:

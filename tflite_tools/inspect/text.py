@@ -66,7 +66,7 @@ def format_text(summary: summary_pb2.ModelSummary, top_ops: int = 10) -> str:
         lines.append(f"Signature '{signature.key}'" + (f" ({signature.method_name})" if signature.method_name else "") + ":")
         lines += _tensor_lines(signature.inputs, "    in   ")
         lines += _tensor_lines(signature.outputs, "    out  ")
-    lines += _compatibility_lines(summary)
+    lines += _compatibility_lines(summary) + _tflite_lines(summary.tflite)
     for note in summary.notes:
         lines.append(f"Note: {note}")
     if summary.convert_command:
@@ -97,3 +97,38 @@ def _compatibility_lines(summary) -> list[str]:
             lines.append(f"  custom ops: {', '.join(compat.custom_ops)}")
         return lines
     return ["TFLite compatibility: not checked (run inspect --check for a trial conversion)."]
+
+
+def _tflite_lines(details) -> list[str]:
+    """Weight precision, custom ops LiteRT resolves, TFLite metadata (.tflite only)."""
+    lines = [f"Weight precision: {details.weight_precision}"] if details.weight_precision else []
+    if details.runnable_custom_ops:
+        lines.append(f"  runs on the stock LiteRT runtime: {', '.join(details.runnable_custom_ops)}")
+    if details.unresolved_custom_ops:
+        lines.append(f"  not in the stock LiteRT runtime (register them or add the Flex delegate): "
+                     f"{', '.join(details.unresolved_custom_ops)}")
+    metadata = details.metadata
+    if metadata.ByteSize():
+        title = " ".join(filter(None, [metadata.name, f"v{metadata.version}" if metadata.version else ""]))
+        lines.append(f"TFLite metadata: {title or '(unnamed)'}" +
+                     (f" - {metadata.description}" if metadata.description else ""))
+        for kind, tensors in (("input", metadata.inputs), ("output", metadata.outputs)):
+            for tensor in tensors:
+                parts = []
+                if tensor.mean or tensor.std:
+                    parts.append(f"normalized (x - {_floats(tensor.mean)}) / {_floats(tensor.std)}")
+                parts += [_file(f) for f in tensor.associated_files]
+                if parts:
+                    lines.append(f"  {kind} {tensor.name or '?'}: {'; '.join(parts)}")
+        lines += [f"  file {_file(f)}" for f in metadata.associated_files]
+    return lines
+
+
+def _floats(values) -> str:
+    shown = ",".join(f"{v:g}" for v in values)
+    return f"[{shown}]" if len(values) > 1 else shown
+
+
+def _file(associated) -> str:
+    lines = f", {associated.lines} lines" if associated.lines else ""
+    return f"{associated.name} ({associated.type}{lines})"

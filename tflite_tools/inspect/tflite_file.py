@@ -1,18 +1,23 @@
 """What a .tflite flatbuffer holds, for `inspect`: the ModelSummary filled
-from tflite_tools.formats.tflite_flatbuffer (no TensorFlow, no interpreter).
+from tflite_tools.formats.tflite_flatbuffer (no TensorFlow).
 
 Inputs/outputs are subgraph 0's; shapes use `shape_signature` when the
 model has one (-1 for dynamic dimensions). Select TF ops appear as custom
-ops named "Flex<Op>".
+ops named "Flex<Op>". `tflite` details: weight precision, the TFLITE_METADATA
+(normalization, labels), and, only for a model with custom or select TF ops,
+which of them the stock LiteRT interpreter resolves: LiteRT itself is asked
+(ai_edge_litert is imported then, and only then).
 """
 
 from __future__ import annotations
 
 import collections
+import re
 import struct
 
 from tflite_tools.errors import InputError
 from tflite_tools.formats import tflite_flatbuffer as flatbuffer
+from tflite_tools.formats import tflite_metadata
 from tflite_tools.proto import common_pb2, summary_pb2
 
 
@@ -29,6 +34,7 @@ def describe(data: bytes, summary: summary_pb2.ModelSummary) -> None:
     try:
         model = flatbuffer.read_model(data)
         _describe(model, summary)
+        _details(data, model, summary)
     except (IndexError, ValueError, TypeError, AttributeError, struct.error) as exc:  # what a corrupt buffer raises
         raise InputError(f"the .tflite flatbuffer cannot be read ({type(exc).__name__}: {exc}); it may "
                          "be truncated: convert or copy it again.") from exc
@@ -73,3 +79,40 @@ def _describe(model, summary) -> None:
                                 if op.startswith(flatbuffer.FLEX_PREFIX))
     compat.custom_ops.extend(op for op in sorted(custom) if not op.startswith(flatbuffer.FLEX_PREFIX))
     compat.convertible_with_builtins = not custom
+
+
+def _details(data: bytes, model, summary) -> None:
+    details = summary.tflite
+    details.weight_precision = flatbuffer.WEIGHT_PRECISIONS[flatbuffer.quantization_kind(model)]
+    buffer = flatbuffer.metadata_buffer(model, tflite_metadata.NAME)
+    metadata = tflite_metadata.read(data, buffer) if buffer else None
+    if metadata is not None:
+        details.metadata.CopyFrom(metadata)
+    compat = summary.tflite_compatibility
+    ops = [*compat.custom_ops, *(flatbuffer.FLEX_PREFIX + op for op in compat.select_tf_ops)]
+    if ops:
+        unresolved = unresolved_ops(data, ops)
+        details.runnable_custom_ops.extend(op for op in ops if op not in unresolved)
+        details.unresolved_custom_ops.extend(op for op in ops if op in unresolved)
+
+
+_UNRESOLVED = re.compile(r"unresolved custom op: (\S+?)\.?(?:\s|$)|"
+                         r"Select TensorFlow op\(s\), included in the given model, is\(are\) not supported")
+
+
+def unresolved_ops(data: bytes, ops: list[str]) -> set[str]:
+    """The ops among `ops` (custom op codes) that the stock LiteRT interpreter
+    does not resolve: an interpreter is built for `data` and its tensors
+    allocated; the ops its error names (every Flex op when it names select
+    TF ops; all of `ops` when it names none)."""
+    from ai_edge_litert.interpreter import Interpreter  # only for models with custom ops
+
+    try:
+        Interpreter(model_content=bytes(data)).allocate_tensors()
+    except (ValueError, RuntimeError) as exc:
+        message = str(exc)
+        named = {match.group(1) for match in _UNRESOLVED.finditer(message) if match.group(1)}
+        if _UNRESOLVED.search(message) and not named or "Select TensorFlow op" in message:
+            named |= {op for op in ops if op.startswith(flatbuffer.FLEX_PREFIX)}
+        return {op for op in ops if op in named} or set(ops)
+    return set()

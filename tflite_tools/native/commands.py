@@ -23,6 +23,7 @@ from tflite_tools.native.tools import NativeTools
 from tflite_tools.proto import summary_pb2
 
 _GRAPH_FORMATS = ("FROZEN_GRAPH", "GRAPH_DEF", "CHECKPOINT", "META_GRAPH")
+NATIVE_INSPECT_NOTE = "inputs, op counts, const parameters and control edges from summarize_graph (native)"
 
 
 class Unsupported(UsageError):
@@ -63,10 +64,13 @@ def inspect_needs(args) -> list[str]:
 
 
 def inspect(tools: NativeTools, args) -> summary_pb2.ModelSummary:
-    """Python inspect (format, detection, outputs without sinks), graph facts from summarize_graph.
+    """Python inspect (format, detection, outputs without sinks, variables), graph facts from summarize_graph.
 
-    Inputs, op counts, parameter and control-edge counts come from the native
-    tool; a note says so.
+    Inputs, op counts (in ModelSummary's order: most frequent first, ties by
+    name), const parameters and control edges come from the native tool; a
+    note says so. Variable parameters stay the Python engine's (the
+    checkpoint's or the graph's variable shapes): summarize_graph counts them
+    from a `value` attr variables never have, so it prints 0 for them.
     """
     from tflite_tools.inspect.model_summary import inspect as python_inspect  # noqa: PLC0415
 
@@ -79,11 +83,10 @@ def inspect(tools: NativeTools, args) -> summary_pb2.ModelSummary:
                            op="Placeholder", tensor_name=node.name + ":0", index=index,
                            **_shape(node.shape))
     del summary.op_counts[:]
-    summary.op_counts.extend(native.op_counts)
+    summary.op_counts.extend(sorted(native.op_counts, key=lambda count: (-count.count, count.op)))
     summary.const_parameters = native.const_parameters
-    summary.variable_parameters = native.variable_parameters
     summary.control_edges = native.control_edges
-    summary.notes.append("inputs, op counts and parameter counts from summarize_graph (native)")
+    summary.notes.append(NATIVE_INSPECT_NOTE)
     return summary
 
 

@@ -11,6 +11,7 @@ import math
 import re
 
 from tflite_tools.core import dtypes
+from tflite_tools.parsers import _numbers
 from tflite_tools.proto import benchmark_pb2
 
 _STAT_FIELD = re.compile(r"^(count|first|curr|min|max|avg|std)=([-+]?(?:\d+(?:\.\d*)?(?:[eE][-+]?\d+)?|nan|-?inf))$")
@@ -24,7 +25,8 @@ def parse_stat(text: str) -> benchmark_pb2.Stat | None:
     `count= first= curr= min= max= avg= std=` and the old (<= TF 1.3)
     `curr= count= min= max= avg= std=`; avg may be `1.04177e+06`. A line with
     only count/curr means every sample equalled curr, so first/min/max/avg are
-    filled with it and `all_same` is set.
+    filled with it and `all_same` is set. A value no Stat holds (a count
+    past int64, a fraction where an integer belongs) makes it no Stat line.
     """
     all_same = text.endswith(_ALL_SAME)
     body = text[:-len(_ALL_SAME)] if all_same else text
@@ -33,19 +35,20 @@ def parse_stat(text: str) -> benchmark_pb2.Stat | None:
         match = _STAT_FIELD.match(token)
         if not match or match.group(1) in values:
             return None
-        values[match.group(1)] = match.group(2)
+        name, value = match.groups()
+        values[name] = _numbers.real(value) if name == "avg" else _numbers.integer(value)
+        if values[name] is None:
+            return None
     if "count" not in values:
         return None
-    stat = benchmark_pb2.Stat(count=int(values["count"]))
+    stat = benchmark_pb2.Stat(count=values["count"])
     if stat.count == 0 or "curr" not in values:
         return stat
     for name in ("first", "curr", "min", "max", "std"):
         if name in values:
-            setattr(stat, name, int(values[name]))
-    if "avg" in values:
-        avg = float(values["avg"])
-        if not math.isnan(avg):  # nan only when count=0; proto equality would break on it
-            stat.avg = avg
+            setattr(stat, name, values[name])
+    if "avg" in values and not math.isnan(values["avg"]):
+        stat.avg = values["avg"]  # nan only when count=0; proto equality would break on it
     if "min" not in values:
         stat.all_same = True
         stat.first = stat.min = stat.max = stat.curr
@@ -54,24 +57,21 @@ def parse_stat(text: str) -> benchmark_pb2.Stat | None:
 
 
 def parse_number(text: str) -> float | None:
-    """A %g-printed double ("1041.15", "3.51239e+06"), or None."""
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return None if math.isnan(value) else value
+    """A %g-printed double ("1041.15", "3.51239e+06"), or None (also for nan)."""
+    value = _numbers.real(text)
+    return None if value is None or math.isnan(value) else value
 
 
+_PERCENTILES = re.compile(r"^Percentiles in us: p50=(-?\d+) p90=(-?\d+) p99=(-?\d+)$")
 _HUMAN = re.compile(r"^(-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?)([kMBT]?)$")
 _UNITS = {"": 1, "k": 1e3, "M": 1e6, "B": 1e9, "T": 1e12}
 
 
 def parse_human_readable(text: str) -> int | None:
-    """strings::HumanReadableNum back to a number: "238.34k" -> 238340, "1E+15"."""
+    """strings::HumanReadableNum back to a number: "238.34k" -> 238340, "1E+15";
+    None when it is no such number or past int64."""
     match = _HUMAN.match(text)
-    if not match:
-        return None
-    return int(round(float(match.group(1)) * _UNITS[match.group(2)]))
+    return _numbers.scaled(match.group(1), _UNITS[match.group(2)]) if match else None
 
 
 _PARAM = re.compile(r"^([^:\[\]]+?)\s*:\s*\[(.*)\]$")
@@ -187,14 +187,12 @@ class StatTables:
     def _short_summary(self, text: str) -> bool:
         # TFLite repeats a secondary subgraph's name before its "Timings" line
         text = _SUBGRAPH_PREFIX.sub("", text)
-        match = _NODES_EXECUTED.match(text)
-        if match:
-            self._summary().nodes_executed = int(match.group(1))
-            return True
-        match = _NODES_OBSERVED.match(text)
-        if match:
-            self._summary().nodes_observed = int(match.group(1))
-            return True
+        for pattern, field in ((_NODES_EXECUTED, "nodes_executed"), (_NODES_OBSERVED, "nodes_observed")):
+            match = pattern.match(text)
+            count = _numbers.integer(match.group(1)) if match else None
+            if count is not None:
+                setattr(self._summary(), field, count)
+                return True
         for prefix, field in ((_TIMINGS, "timings"), (_MEMORY, "memory")):
             if text.startswith(prefix):
                 stat = parse_stat(text[len(prefix):])
@@ -218,6 +216,7 @@ class Phases:
         self.order = order  # Stat fields of BenchmarkRun in run order
         self.pending: str | None = None
         self.orphans: list[benchmark_pb2.Stat] = []
+        self.last: benchmark_pb2.Stat | None = None  # where a percentiles line goes
 
     def announce(self, phase: str) -> None:
         self.pending = phase
@@ -232,9 +231,21 @@ class Phases:
     def stat(self, stat: benchmark_pb2.Stat) -> None:
         if self.pending is None:
             self.orphans.append(stat)
+            self.last = stat
         else:
-            getattr(self.run, self.pending).CopyFrom(stat)
+            self.last = getattr(self.run, self.pending)
+            self.last.CopyFrom(stat)
         self.pending = None
+
+    def percentiles(self, text: str) -> bool:
+        """tflite-tools' own `Percentiles in us: p50=.. p90=.. p99=..` line
+        after a Stat line; False when `text` is not one."""
+        match = _PERCENTILES.match(text)
+        values = [_numbers.integer(g) for g in match.groups()] if match else [None]
+        if self.last is None or None in values:
+            return False
+        self.last.p50, self.last.p90, self.last.p99 = values
+        return True
 
     def finish(self, summary_avgs: dict[str, float]) -> None:
         """Place orphan Stat lines, then move a Stat whose average contradicts
@@ -272,26 +283,14 @@ def _close(avg: float, printed: float) -> bool:
     return abs(avg - printed) < 1.0 or abs(avg - printed) <= 1e-5 * abs(printed)
 
 
-def fill_from_stats(run: benchmark_pb2.BenchmarkRun) -> None:
-    """Averages and first inference from the Stat lines when no summary line gave them."""
-    for phase, field in (("warmup", "warmup_avg_us"), ("inference", "inference_avg_us"),
-                         ("inference_with_stats", "with_stats_avg_us")):
-        if not getattr(run, field) and run.HasField(phase) and getattr(run, phase).count:
-            setattr(run, field, getattr(run, phase).avg)
-    if not run.first_inference_us and run.HasField("warmup") and run.warmup.count:
-        run.first_inference_us = run.warmup.first
-
-
 def set_parameters(run: benchmark_pb2.BenchmarkRun, logged: dict[str, str],
                    command: dict[str, str]) -> None:
     """Parameters: flags from a pasted command line, overridden by what the log printed."""
     for name, value in {**command, **logged}.items():
         run.parameters[name] = value
-    if "num_threads" in run.parameters:
-        try:
-            run.num_threads = int(run.parameters["num_threads"])
-        except ValueError:
-            pass
+    threads = _numbers.integer(run.parameters.get("num_threads", ""), _numbers.INT32)
+    if threads is not None:
+        run.num_threads = threads
 
 
 def split_list(value: str) -> list[str]:
@@ -317,10 +316,10 @@ def fill_inputs(run: benchmark_pb2.BenchmarkRun) -> None:
 
 def finish(run, phases, summary_avgs: dict, logged: dict, command: dict,
            errors: list) -> benchmark_pb2.BenchmarkResult:
-    """Close a parsed log: assign the Stat lines to phases, fill what they
-    imply, merge logged and command-line parameters, and wrap the run."""
+    """Close a parsed log: assign the Stat lines to phases, merge logged and
+    command-line parameters, and wrap the run. The averages stay what the
+    summary line printed (unset without one): nothing is made up."""
     phases.finish(summary_avgs)
-    fill_from_stats(run)
     set_parameters(run, logged, command)
     run.model_path = run.parameters.get("graph", run.model_path)
     fill_inputs(run)

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import re
 
+from tflite_tools.parsers import _numbers
 from tflite_tools.parsers._log_lines import clean, flag_values, unwrap_hard_wrapped
 from tflite_tools.proto import freeze_pb2
 
@@ -81,8 +82,9 @@ def parse(text: str) -> freeze_pb2.FreezeResult:
 
 def _statement(msg: str, result: freeze_pb2.FreezeResult) -> bool:
     match = _FROZE.match(msg)
-    if match:
-        result.frozen_variables = int(match.group(1) or match.group(2))
+    frozen = _numbers.integer(match.group(1) or match.group(2)) if match else None
+    if frozen is not None:
+        result.frozen_variables = frozen
         return True
     match = _META_GRAPH.match(msg)
     if match:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from tflite_tools.parsers import _numbers
 from tflite_tools.parsers._log_lines import LogLine, clean, flag_values, join_wrapped
 from tflite_tools.proto import summary_pb2
 
@@ -87,7 +88,8 @@ def _continues(previous: LogLine, line: LogLine) -> bool:
 
 
 def _statement(text: str, summary: summary_pb2.GraphSummary, errors: list[str]) -> bool:
-    """Fill `summary` from one known line; False when the line is not one."""
+    """Fill `summary` from one known line; False when the line is not one
+    (or holds a number no field does: a count past int64)."""
     if not text or text == _HINT_INTRO or _USAGE.match(text):
         return True
     match = _NONE_SPOTTED.match(text)
@@ -95,9 +97,13 @@ def _statement(text: str, summary: summary_pb2.GraphSummary, errors: list[str]) 
         return True
     match = _FOUND_NODES.match(text)
     if match:
+        nodes = [(name, type_name, _numbers.integer(enum, _numbers.INT32), shape)
+                 for name, type_name, enum, shape in _NODE_INFO.findall(match.group(3).rstrip())]
+        if any(node[2] is None for node in nodes):
+            return False
         target = summary.inputs if match.group(2) == "possible inputs" else summary.variables
-        for name, type_name, enum, shape in _NODE_INFO.findall(match.group(3).rstrip()):
-            target.add(name=name, type=type_name, type_enum=int(enum), shape=shape)
+        for name, type_name, enum, shape in nodes:
+            target.add(name=name, type=type_name, type_enum=enum, shape=shape)
         return True
     match = _FOUND_OUTPUTS.match(text)
     if match:
@@ -105,21 +111,29 @@ def _statement(text: str, summary: summary_pb2.GraphSummary, errors: list[str]) 
             summary.outputs.add(name=name, op=op)
         return True
     match = _PARAMS.match(text)
-    if match:
-        summary.const_parameters, summary.variable_parameters, summary.control_edges = (
-            int(g) for g in match.groups())
+    counts = [_numbers.integer(g) for g in match.groups()] if match else [None]
+    if None not in counts:
+        summary.const_parameters, summary.variable_parameters, summary.control_edges = counts
         return True
     match = _DEVICE.match(text)
     if match:
         # device lines have no newline: take each count, then read the rest as its own line
+        devices = []
         while match:
-            summary.devices.add(device=match.group(2), count=int(match.group(1)))
+            devices.append((match.group(2), _numbers.integer(match.group(1))))
             text = text[match.end():]
             match = _DEVICE.match(text)
+        if any(count is None for _, count in devices):
+            return False
+        for device, count in devices:
+            summary.devices.add(device=device, count=count)
         return not text or _statement(text, summary, errors)
     if text.startswith(_OPS):
-        for count, op in _OP.findall(text[len(_OPS):]):
-            summary.op_counts.add(op=op, count=int(count))
+        ops = [(op, _numbers.integer(count)) for count, op in _OP.findall(text[len(_OPS):])]
+        if any(count is None for _, count in ops):
+            return False
+        for op, count in ops:
+            summary.op_counts.add(op=op, count=count)
         return True
     match = _INVALID.match(text)
     if match:

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 
 from tflite_tools.parsers import _benchmark_common as common
+from tflite_tools.parsers import _numbers
 from tflite_tools.parsers._log_lines import clean, flag_values
 from tflite_tools.proto import benchmark_pb2
 
@@ -63,14 +64,17 @@ def _is_warmup(max_time: str | None, run: benchmark_pb2.BenchmarkRun, logged: di
 
 
 def _result_line(msg: str, run: benchmark_pb2.BenchmarkRun, summary_avgs: dict) -> bool:
-    """Session time, the averages line and the FLOPs lines; False for any other line."""
+    """Session time, the averages line and the FLOPs lines; False for any
+    other line, and for one whose numbers no message holds."""
     match = _SESSION.match(msg)
-    if match:
-        run.init_us = int(round(float(match.group(1)) * 1e6))
+    init_us = _numbers.scaled(match.group(1), 1e6) if match else None
+    if init_us is not None:
+        run.init_us = init_us
         return True
     match = _AVERAGES.match(msg)
-    if match:
-        warmup, no_stats, with_stats = (int(g) for g in match.groups())
+    averages = [_numbers.integer(g) for g in match.groups()] if match else [None]
+    if None not in averages:
+        warmup, no_stats, with_stats = averages
         run.warmup_avg_us, run.inference_avg_us, run.with_stats_avg_us = warmup, no_stats, with_stats
         summary_avgs.update(warmup=warmup, inference=no_stats, inference_with_stats=with_stats)
         return True
@@ -112,6 +116,8 @@ def parse(text: str) -> benchmark_pb2.BenchmarkResult:
         stat = common.parse_stat(msg)
         if stat is not None:
             phases.stat(stat)
+            continue
+        if phases.percentiles(msg):
             continue
         match = _RUNNING.match(msg)
         if match:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import re
 
 from tflite_tools.parsers import _benchmark_common as common
+from tflite_tools.parsers import _numbers
 from tflite_tools.parsers._log_lines import clean, flag_values
 from tflite_tools.proto import benchmark_pb2
 
@@ -74,6 +75,11 @@ _PEAK = re.compile(rf"^Overall peak memory footprint \(MB\) via periodic monitor
 _END_MEMORY = re.compile(rf"^([-+]) (VmRSS|RssAnnon|RssFile \+ RssShmem)\s*: {_NUMBER} MB$")
 _END_MEMORY_FIELDS = {"VmRSS": "end_vm_rss_mb", "RssAnnon": "end_rss_anon_mb",
                       "RssFile + RssShmem": "end_rss_file_shmem_mb"}
+_OLD_MEMORY_FIELDS = {"Init Phase": ("init_mb", "init_malloc_mb"),
+                      "Overall": ("overall_mb", "overall_malloc_mb")}
+# pattern -> the Memory fields of its numbers (the old and end-of-run lines pick theirs by name)
+_MEMORY_LINES = ((_MEMORY, ("init_mb", "overall_mb")), (_OLD_MEMORY, None),
+                 (_PEAK, ("peak_mb",)), (_END_MEMORY, None))
 _DELEGATE = re.compile(r"^(?:Created TensorFlow Lite (\S+) delegate for |Explicitly applied (\S+) delegate)")
 _KNOWN = re.compile(r"^(Note: as the benchmark tool itself affects memory footprint|"
                     r"Memory status at the end of exeution:$)")
@@ -120,6 +126,8 @@ def parse(text: str) -> benchmark_pb2.BenchmarkResult:
         if stat is not None:
             phases.stat(stat)
             continue
+        if phases.percentiles(msg):
+            continue
         if _RUNNING.match(msg):
             phases.announce(phases.next_unannounced())
             continue
@@ -152,25 +160,31 @@ def parse(text: str) -> benchmark_pb2.BenchmarkResult:
 
 
 def _summary_line(msg: str, run: benchmark_pb2.BenchmarkRun, summary_avgs: dict) -> bool:
+    """Model size, session time and the timings line; False for any other
+    line, and for one whose numbers no message holds."""
     match = _MODEL_SIZE.match(msg)
-    if match:
-        # printed in MB (1e6 bytes) with 6 significant digits, so this is rounded
-        run.model_size_bytes = int(round(float(match.group(1)) * 1e6))
+    size = _numbers.scaled(match.group(1), 1e6) if match else None
+    if size is not None:
+        # printed in MB (1e6 bytes) with 6 significant digits: keep the text, the bytes are rounded
+        run.model_size_bytes, run.model_size_text = size, match.group(1) + " MB"
         return True
     match = _SESSION.match(msg)
-    if match:
-        run.init_us = run.init_us or int(round(float(match.group(1)) * 1e3))
+    init_us = _numbers.scaled(match.group(1), 1e3) if match else None
+    if init_us is not None:
+        run.init_us = run.init_us or init_us
         return True
     match = _TIMINGS.match(msg)
     if match:
         init, first, warmup, inference = match.groups()
-        run.init_us, run.first_inference_us = int(init), int(first)
     else:
         match = _OLD_TIMINGS.match(msg)
         if not match:
             return False
-        warmup, init, inference = match.groups()
-        run.init_us = int(init)
+        (warmup, init, inference), first = match.groups(), None
+    init, first = _numbers.integer(init), _numbers.integer(first) if first else 0
+    if init is None or first is None:
+        return False
+    run.init_us, run.first_inference_us = init, first or run.first_inference_us
     for phase, field, value in (("warmup", "warmup_avg_us", warmup),
                                 ("inference", "inference_avg_us", inference)):
         number = common.parse_number(value)
@@ -181,24 +195,21 @@ def _summary_line(msg: str, run: benchmark_pb2.BenchmarkRun, summary_avgs: dict)
 
 
 def _memory_line(msg: str, run: benchmark_pb2.BenchmarkRun) -> bool:
-    match = _MEMORY.match(msg)
-    if match:
-        run.memory.init_mb, run.memory.overall_mb = (float(g) for g in match.groups())
-        return True
-    match = _OLD_MEMORY.match(msg)
-    if match:
-        phase, rss, malloced = match.group(1), float(match.group(2)), float(match.group(3))
-        if phase == "Init Phase":
-            run.memory.init_mb, run.memory.init_malloc_mb = rss, malloced
-        else:
-            run.memory.overall_mb, run.memory.overall_malloc_mb = rss, malloced
-        return True
-    match = _PEAK.match(msg)
-    if match:
-        run.memory.peak_mb = float(match.group(1))
-        return True
-    match = _END_MEMORY.match(msg)
-    if match:
-        setattr(run.memory, _END_MEMORY_FIELDS[match.group(2)], float(match.group(3)))
+    """The memory lines of every era; False for any other line, and for one
+    whose numbers are no doubles."""
+    for pattern, fields in _MEMORY_LINES:
+        match = pattern.match(msg)
+        if not match:
+            continue
+        groups = match.groups()
+        if pattern is _OLD_MEMORY:
+            fields, groups = _OLD_MEMORY_FIELDS[groups[0]], groups[1:]
+        elif pattern is _END_MEMORY:
+            fields, groups = (_END_MEMORY_FIELDS[groups[1]],), groups[2:]
+        values = [_numbers.real(g) for g in groups]
+        if None in values:
+            return False
+        for field, value in zip(fields, values):
+            setattr(run.memory, field, value)
         return True
     return False

@@ -518,3 +518,16 @@ def test_training_graph_outputs_leave_out_the_loss(tmp_path):
     assert "sparse_softmax_cross_entropy_loss/value" in summary.omitted_output_names
     assert summary.input_candidates[0].convert_flag == \
         "--input_arrays=IteratorGetNext:0 --input_shapes=1,32,32,3"
+
+
+# --- TF2-frozen graphs (convert_variables_to_constants_v2): the oracle is the function itself --------
+
+@pytest.mark.parametrize("kind", ["tf2_frozen_mobilenet", "tf2_frozen_two_heads"])
+def test_tf2_frozen_graph_outputs_are_the_functions_outputs(request, kind):
+    """The function's outputs are Identity nodes waiting on a ^NoOp that groups
+    the (frozen) variable reads: outputs, not training sinks."""
+    frozen = request.getfixturevalue(kind)
+    summary = inspect(frozen.path)
+    assert [(s.name, s.dtype) for s in summary.inputs] == [(n, d) for n, d, _ in frozen.inputs]
+    assert sorted((s.name, s.dtype) for s in summary.outputs) == sorted((n, d) for n, d, _ in frozen.outputs)
+    assert summary.omitted_outputs == 0 and not summary.notes or "no output found" not in " ".join(summary.notes)

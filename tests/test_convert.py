@@ -71,7 +71,7 @@ def test_every_kind_converts_and_verifies(kind, request, tmp_path):
     artifact = request.getfixturevalue(kind)
     out = tmp_path / "model.tflite"
     before = tree_digest(artifact.directory)
-    code, stdout, err = run_cli(artifact.path, "-o", str(out), "--verify", "--format", "json")
+    code, stdout, err = run_cli(artifact.path, "-o", str(out), "--format", "json")  # verified by default
     assert code == 0, err
     report = json.loads(stdout)
     assert out.read_bytes()[4:8] == b"TFL3"
@@ -80,6 +80,8 @@ def test_every_kind_converts_and_verifies(kind, request, tmp_path):
     assert [len(t["shape"]) for t in report["outputs"]] == [len(t.shape) for t in artifact.outputs]
     if kind != "tflite_model":
         assert report["verification"]["status"] == "PASSED"
+    else:
+        assert "verification" not in report and "not verified: the input is the .tflite itself" in report["steps"]
     assert tree_digest(artifact.directory) == before
 
 
@@ -237,7 +239,8 @@ def test_report_json(frozen_graph, tmp_path):
     assert report["tensorflow_version"]
     assert report["converter_entry_point"].endswith("from_frozen_graph")
     assert report["options"]["quantize"] == "float16"
-    assert report["inputs"][0] == {"name": "input", "dtype": "float32", "shape": [1, 8, 8, 3]}
+    assert report["inputs"][0] == {"name": "input", "dtype": "float32", "shape": [1, 8, 8, 3], "index": 0,
+                                   "op": "", "tensor_name": "", "unknown_rank": False}
     assert {"op": "CONV_2D", "kind": "builtin", "count": 1} in report["ops"]
     assert report["timings"]["convert_ms"] > 0 and report["timings"]["total_ms"] > 0
 

@@ -528,6 +528,7 @@ def test_tf2_frozen_graph_outputs_are_the_functions_outputs(request, kind):
     the (frozen) variable reads: outputs, not training sinks."""
     frozen = request.getfixturevalue(kind)
     summary = inspect(frozen.path)
-    assert [(s.name, s.dtype) for s in summary.inputs] == [(n, d) for n, d, _ in frozen.inputs]
-    assert sorted((s.name, s.dtype) for s in summary.outputs) == sorted((n, d) for n, d, _ in frozen.outputs)
-    assert summary.omitted_outputs == 0 and not summary.notes or "no output found" not in " ".join(summary.notes)
+    assert _tensors(summary.inputs) == list(frozen.inputs)
+    # Shapes too: the graph has no shape attrs; inspect infers them (Pad included) without TensorFlow.
+    assert sorted(_tensors(summary.outputs)) == sorted(frozen.outputs)
+    assert summary.omitted_outputs == 0 and not any("no output found" in note for note in summary.notes)

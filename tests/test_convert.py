@@ -534,6 +534,9 @@ def test_output_directory_gets_the_model_name(frozen_graph, tmp_path):
     assert code == 0, err
     written = tmp_path / "frozen.tflite"
     assert written.is_file() and f"writing {written}" in text and f"-> {written}" in text
+    before = written.read_bytes()
+    code, text, err = run_cli(str(written), "-o", str(tmp_path))  # would overwrite the input
+    assert code == 2 and "is the input model itself" in err and written.read_bytes() == before
 
 
 def test_tflite_input_is_copied_without_tensorflow_and_cannot_be_verified(tflite_model, tmp_path):

@@ -109,10 +109,8 @@ def convert(source, output_file: Optional[str] = None, *, input_arrays=None, out
     if verify and not isinstance(source, (str, os.PathLike)):
         raise UsageError("verify needs a model path (a live object cannot be re-run from disk); save "
                          "the model and convert the saved copy, or call tflite_tools.verify.verify.")
-    resolved = output_path(source, output_file)
-    if resolved != output_file:
-        report.steps.append(f"{output_file} is a directory: writing {resolved}")
-        output_file = resolved
+    output_file, step = output_path(source, output_file)
+    report.steps.extend([step] if step else [])
     # The digests run on a second thread: the source's beside the conversion,
     # the output's beside reading it back and writing it.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as background:
@@ -170,9 +168,10 @@ def _convert_path(job: Job, path: str) -> tuple[bytes, LoadedModel]:
     return _run(job, _plan(job, model, path)), model
 
 
-def output_path(source, output_file: Optional[str]) -> Optional[str]:
-    """`output_file`, or <model>.tflite inside it when it is an existing
-    directory (<model>: the source's file or directory name).
+def output_path(source, output_file: Optional[str]) -> tuple[Optional[str], str]:
+    """(`output_file`, or <model>.tflite inside it when it is an existing
+    directory (<model>: the source's file or directory name); the step that
+    says so, "" when the path is kept).
 
     Raises UsageError when that is the source itself (inputs are only read).
     """
@@ -194,7 +193,7 @@ def output_path(source, output_file: Optional[str]) -> Optional[str]:
     if (resolved and isinstance(source, (str, os.PathLike)) and os.path.isfile(resolved)
             and os.path.exists(source) and os.path.samefile(source, resolved)):
         raise UsageError(f"the output {resolved} is the input model itself; write the .tflite elsewhere.")
-    return resolved
+    return resolved, "" if resolved == output_file else f"{output_file} is a directory: writing {resolved}"
 
 
 def _hash_soon(background, size: int, digest) -> concurrent.futures.Future:

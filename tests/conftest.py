@@ -115,3 +115,19 @@ def select_ops_graph(tmp_path_factory) -> artifacts.Artifact:
 def flex_tflite(tmp_path_factory, select_ops_graph) -> str:
     """Path of select_ops_graph as a .tflite with select TF ops (FlexCumprod)."""
     return artifacts.build_flex_tflite(str(tmp_path_factory.mktemp("flex_tflite")), select_ops_graph)
+
+
+@pytest.fixture(scope="session")
+def tf2_frozen_mobilenet(tmp_path_factory):
+    """keras.applications.MobileNetV2 (32x32, untrained) frozen with convert_variables_to_constants_v2."""
+    import tf2_models
+
+    return tf2_models.build_tf2_frozen(str(tmp_path_factory.mktemp("tf2_frozen")), "mobilenet_v2")
+
+
+@pytest.fixture(scope="session")
+def tf2_frozen_two_heads(tmp_path_factory):
+    """A two-output (dict "probs", "box") Keras model frozen with convert_variables_to_constants_v2."""
+    import tf2_models
+
+    return tf2_models.build_tf2_frozen(str(tmp_path_factory.mktemp("tf2_two_heads")), "two_heads")

@@ -602,6 +602,14 @@ def test_unknown_layer_names_suggest_the_closest(frozen_graph, tflite_model):
     assert code == 2 and "did you mean input" in err
 
 
+def test_unknown_layer_name_with_none_close_lists_the_models(keras_h5, tflite_model):
+    """'image' is nothing like 'features': the few names the model has are listed."""
+    code, _, err = cli(keras_h5.path, *FAST_TF, "--input_layer=image")
+    assert code == 2 and "'image'" in err and "the model has features" in err
+    code, _, err = cli(tflite_model.path, *FAST_TFLITE, "--input_layer=image")
+    assert code == 2 and "the model has input" in err
+
+
 @pytest.mark.parametrize("argv, message", [
     (["--num_runs=0"], "--num_runs=0 must be at least 1"),
     (["--num_runs", "-3"], "--num_runs=-3 must be at least 1"),

@@ -63,7 +63,9 @@ def test_json_uses_proto_field_names_and_real_numbers():
     data = json.loads(render.render(summary, "json"))
     assert data["format"] == "FROZEN_GRAPH"
     assert data["const_parameters"] == 62812
-    assert data["inputs"][0] == {"name": "input", "dtype": "float32", "shape": [-1, 28, 28, 1], "op": "Placeholder"}
+    assert data["inputs"][0] == {"name": "input", "dtype": "float32", "shape": [-1, 28, 28, 1], "op": "Placeholder",
+                                 "unknown_rank": False, "tensor_name": "", "index": 0}  # defaults printed too
+    assert data["outputs"] == [] and data["producer"] == ""
     assert data["op_counts"] == [{"op": "Const", "count": 5}]
 
 

@@ -72,7 +72,7 @@ def test_every_kind_converts_and_verifies(kind, request, tmp_path):
     artifact = request.getfixturevalue(kind)
     out = tmp_path / "model.tflite"
     before = tree_digest(artifact.directory)
-    code, stdout, err = run_cli(artifact.path, "-o", str(out), "--verify", "--format", "json")
+    code, stdout, err = run_cli(artifact.path, "-o", str(out), "--format", "json")  # verified by default
     assert code == 0, err
     report = json.loads(stdout)
     assert out.read_bytes()[4:8] == b"TFL3"
@@ -81,6 +81,8 @@ def test_every_kind_converts_and_verifies(kind, request, tmp_path):
     assert [len(t["shape"]) for t in report["outputs"]] == [len(t.shape) for t in artifact.outputs]
     if kind != "tflite_model":
         assert report["verification"]["status"] == "PASSED"
+    else:
+        assert "verification" not in report and "not verified: the input is the .tflite itself" in report["steps"]
     assert tree_digest(artifact.directory) == before
 
 
@@ -234,7 +236,8 @@ def test_report_json(frozen_graph, tmp_path):
     assert report["tensorflow_version"]
     assert report["converter_entry_point"].endswith("from_frozen_graph")
     assert report["options"]["quantize"] == "float16"
-    assert report["inputs"][0] == {"name": "input", "dtype": "float32", "shape": [1, 8, 8, 3]}
+    assert report["inputs"][0] == {"name": "input", "dtype": "float32", "shape": [1, 8, 8, 3], "index": 0,
+                                   "op": "", "tensor_name": "", "unknown_rank": False}
     assert {"op": "CONV_2D", "kind": "builtin", "count": 1} in report["ops"]
     assert report["timings"]["convert_ms"] > 0 and report["timings"]["total_ms"] > 0
 
@@ -498,3 +501,89 @@ def test_saved_model_named_by_its_pb_file(kind, request, tmp_path):
                                 "--verify", "--format", "json")
     assert code == 0, err
     assert json.loads(stdout)["verification"]["status"] == "PASSED"
+
+
+# --- issue 10: truths on real-world artifacts ------------------------------------------------------
+
+def test_tf2_frozen_mobilenet_converts_verified_with_no_flags(tf2_frozen_mobilenet, tmp_path):
+    out = tmp_path / "mobilenet.tflite"
+    code, text, err = run_cli(tf2_frozen_mobilenet.path, "-o", str(out), "--format", "json")
+    assert code == 0, err
+    report = json.loads(text)
+    name, dtype, shape = tf2_frozen_mobilenet.outputs[0]
+    assert [(o["name"], o["dtype"], o["shape"]) for o in report["outputs"]] == [(name, dtype, list(shape))]
+    assert report["verification"]["status"] == "PASSED"  # verified by default
+    assert out.stat().st_size == report["output_size_bytes"]
+
+
+def test_convert_verifies_by_default_and_prints_the_error_figures(frozen_graph, tmp_path):
+    code, text, err = run_cli(frozen_graph.path, "-o", str(tmp_path / "m.tflite"))
+    assert code == 0, err
+    assert "verify:    PASSED" in text and "max abs" in text and "SNR" in text
+    code, text, err = run_cli(frozen_graph.path, "-o", str(tmp_path / "n.tflite"), "--no_verify")
+    assert code == 0 and "verify:" not in text
+    code, text, err = run_cli(frozen_graph.path, "-o", str(tmp_path / "v.tflite"), "--verify")
+    assert code == 0 and "verify:    PASSED" in text  # still accepted
+
+
+def test_output_directory_gets_the_model_name(frozen_graph, tmp_path):
+    code, text, err = run_cli(frozen_graph.path, "-o", str(tmp_path), "--no_verify")
+    assert code == 0, err
+    written = tmp_path / "frozen.tflite"
+    assert written.is_file() and f"writing {written}" in text and f"-> {written}" in text
+    before = written.read_bytes()
+    code, text, err = run_cli(str(written), "-o", str(tmp_path))  # would overwrite the input
+    assert code == 2 and "is the input model itself" in err and written.read_bytes() == before
+
+
+def test_tflite_input_is_copied_without_tensorflow_and_cannot_be_verified(tflite_model, tmp_path):
+    copy = tmp_path / "copy.tflite"
+    script = ("import sys; from tflite_tools.cli import main; code = main(sys.argv[1:]); "
+              "print('TF' if 'tensorflow' in sys.modules else 'no TF'); sys.exit(code)")
+    done = subprocess.run([sys.executable, "-c", script, "convert", tflite_model.path, "-o", str(copy)],
+                          capture_output=True, text=True, timeout=300, cwd=REPO)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.rstrip().endswith("no TF") and copy.read_bytes() == open(tflite_model.path, "rb").read()
+    code, text, err = run_cli(tflite_model.path, "-o", str(tmp_path / "again.tflite"), "--verify")
+    assert code == 2 and "nothing" not in text and "no TensorFlow model to verify it against" in err
+    assert not (tmp_path / "again.tflite").exists()
+
+
+def test_input_checkpoint_names_the_checkpoint_of_a_graph(checkpoint_graph, tmp_path):
+    lonely = tmp_path / "graph.pb"  # no checkpoint beside it
+    lonely.write_bytes(open(checkpoint_graph.files["pb"], "rb").read())
+    out = tmp_path / "m.tflite"
+    code, text, err = run_cli(str(lonely), "--input_checkpoint", checkpoint_graph.files["prefix"],
+                              "-o", str(out), "--format", "json")
+    assert code == 0, err
+    report = json.loads(text)
+    assert any(checkpoint_graph.files["prefix"] in step for step in report["steps"])
+    assert report["verification"]["status"] == "PASSED"
+
+
+def test_keras3_saved_model_with_resource_variables_takes_the_concrete_function(tmp_path):
+    """TF's own from_saved_model leaves VAR_HANDLE/READ_VARIABLE ops and NaN
+    outputs for this model; convert notices and converts the signature's
+    concrete function, which computes what the SavedModel computes."""
+    import tf2_models
+
+    from tflite_tools.core.lazy_tf import tensorflow
+
+    tf = tensorflow()
+    saved = tf2_models.build_keras3_saved_model(str(tmp_path))
+    batch = np.random.default_rng(0).uniform(0, 1, (1, 8, 8, 3)).astype(np.float32)
+    broken = tmp_path / "tf_own.tflite"
+    broken.write_bytes(tf.lite.TFLiteConverter.from_saved_model(saved).convert())
+    assert not np.isfinite(run_tflite(broken, [batch])[0]).all()  # the defect, in this TensorFlow
+
+    out = tmp_path / "model.tflite"
+    code, text, err = run_cli(saved, "-o", str(out), "--format", "json")
+    assert code == 0, err
+    report = json.loads(text)
+    assert {"VAR_HANDLE", "READ_VARIABLE"}.isdisjoint(o["op"] for o in report["ops"])
+    assert report["converter_entry_point"].endswith("from_concrete_functions")
+    assert any("resource variables" in step for step in report["steps"])
+    assert report["verification"]["status"] == "PASSED"
+    expected = tf.saved_model.load(saved).signatures["serving_default"](tf.constant(batch))
+    np.testing.assert_allclose(run_tflite(out, [batch])[0], next(iter(expected.values())).numpy(),
+                               rtol=1e-4, atol=1e-5)

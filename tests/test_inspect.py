@@ -516,3 +516,17 @@ def test_training_graph_outputs_leave_out_the_loss(tmp_path):
     assert "sparse_softmax_cross_entropy_loss/value" in summary.omitted_output_names
     assert summary.input_candidates[0].convert_flag == \
         "--input_arrays=IteratorGetNext:0 --input_shapes=1,32,32,3"
+
+
+# --- TF2-frozen graphs (convert_variables_to_constants_v2): the oracle is the function itself --------
+
+@pytest.mark.parametrize("kind", ["tf2_frozen_mobilenet", "tf2_frozen_two_heads"])
+def test_tf2_frozen_graph_outputs_are_the_functions_outputs(request, kind):
+    """The function's outputs are Identity nodes waiting on a ^NoOp that groups
+    the (frozen) variable reads: outputs, not training sinks."""
+    frozen = request.getfixturevalue(kind)
+    summary = inspect(frozen.path)
+    assert _tensors(summary.inputs) == list(frozen.inputs)
+    # Shapes too: the graph has no shape attrs; inspect infers them (Pad included) without TensorFlow.
+    assert sorted(_tensors(summary.outputs)) == sorted(frozen.outputs)
+    assert summary.omitted_outputs == 0 and not any("no output found" in note for note in summary.notes)

@@ -49,7 +49,7 @@ def _json(*argv):
 
 
 def _convert(source, path, **options) -> str:
-    convert(source, str(path), **options)
+    convert(source, str(path), **dict({"verify": False}, **options))
     return str(path)
 
 
@@ -298,7 +298,7 @@ def test_select_ops_model_is_not_runnable(select_ops_graph, tmp_path):
     assert "FlexCumprod" in out and "VERIFIED" not in out.replace("NOT numerically verified", "")
     code, report, _ = _json(select_ops_graph.path, tflite_path)
     assert report["status"] == "NOT_RUNNABLE" and report["flex_ops"] == ["FlexCumprod"]
-    assert "outputs" not in report
+    assert report["outputs"] == []  # nothing compared
     assert any(c.startswith("output output (float32 [1, 4]) <-> output") and c.endswith("match")
                for c in report["checks"])
 
@@ -436,12 +436,11 @@ def test_shapes_the_source_rejects_are_a_usage_error(frozen_graph, tflite_model)
     assert "input [1, 4, 4, 3]" in err
 
 
-def test_tflite_inputs_with_no_source_counterpart_are_a_mismatch(multi_io_graph, frozen_graph, tmp_path):
+def test_tflite_inputs_with_no_source_counterpart_are_an_input_error(multi_io_graph, frozen_graph, tmp_path):
     tflite_path = _convert(multi_io_graph.path, tmp_path / "multi_io.tflite")
     code, out, err = _cli(frozen_graph.path, tflite_path, "--output_arrays", "output")
-    assert code == 4
-    assert out.startswith("MISMATCH: the .tflite input")
-    assert "corresponds to no source input" in err
+    assert code == 2 and out == ""
+    assert "corresponds to no source input" in err and "float32 [1,8,8,3]" in err
 
 
 def test_graph_with_variables_but_no_checkpoint_is_an_input_error(checkpoint_graph, tflite_model, tmp_path):
@@ -509,3 +508,68 @@ def test_tf_keras_sequential_h5_verifies(tmp_path):
                          tf_keras.layers.Dense(2, activation="softmax")]).save(path)
     report = convert(path, str(tmp_path / "seq.tflite"), verify=True)
     assert verification_pb2.VerificationStatus.Name(report.verification.status) == "PASSED"
+
+
+# --- issue 10: a wrong pair, JSON defaults, the criterion applied, one Keras loader -----------------
+
+def test_wrong_pair_is_exit_2_naming_both_shapes_before_anything_runs(tmp_path):
+    """A Keras model with input input_1 [?,64,64,1] against an unrelated
+    .tflite whose input is also called input_1, [1,224,224,3]."""
+    tf = tensorflow()
+    import keras
+
+    inputs = keras.Input((64, 64, 1), name="input_1")
+    model = keras.Model(inputs, keras.layers.Dense(7, name="emotions")(keras.layers.Flatten()(inputs)))
+    source = str(tmp_path / "emotions.keras")
+    model.save(source)
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [1, 224, 224, 3], name="input_1")
+        y = tf.reduce_mean(x, axis=[1, 2], name="pooled")
+        with tf.compat.v1.Session(graph=graph) as sess:
+            unrelated = _convert(sess, tmp_path / "unrelated.tflite", input_arrays=[x], output_arrays=[y])
+    code, out, err = _cli(source, unrelated)
+    assert code == 2 and out == ""
+    assert "[1,224,224,3]" in err and "[?,64,64,1]" in err and err.count("\n") == 1
+    assert "XNNPack" not in err and "float32" not in err  # dtypes agree: only the shapes are named
+
+
+def test_json_prints_fields_at_their_default_value(frozen_graph, tflite_model):
+    code, data, err = _json(frozen_graph.path, tflite_model.path)
+    assert code == 0, err
+    assert data["inputs"][0]["index"] == 0 and data["input_mapping"][0]["tflite_index"] >= 0
+    assert data["outputs"][0]["nonfinite_mismatches"] == 0 and data["checks"] == []
+
+
+def test_report_lists_the_thresholds_of_the_criterion_applied(frozen_graph, tflite_model, tmp_path):
+    code, data, err = _json(frozen_graph.path, tflite_model.path)
+    assert code == 0, err
+    (output,) = data["outputs"]
+    assert output["criterion"] == "allclose" and output["atol"] > 0 and output["rtol"] > 0
+    assert "min_snr_db" not in output and "min_agreement" not in output
+    dynamic = _convert(frozen_graph.path, tmp_path / "dynamic.tflite", quantize="dynamic", verify=False)
+    code, data, err = _json(frozen_graph.path, dynamic)
+    assert code == 0, err
+    (output,) = data["outputs"]
+    assert output["criterion"] == "snr+argmax" and output["min_snr_db"] == 20.0
+    assert "atol" not in output and "rtol" not in output
+
+
+def test_legacy_h5_runs_with_the_keras_convert_loads_it_with(tmp_path):
+    """A Keras 2 .h5 is loaded with tf_keras by convert, verify and benchmark alike."""
+    tensorflow()
+    import tf_keras
+
+    from tflite_tools.formats.loaders import load
+
+    path = str(tmp_path / "legacy.h5")
+    tf_keras.Sequential([tf_keras.layers.Dense(3, input_shape=(4,), name="hidden"),
+                         tf_keras.layers.Dense(2, activation="softmax", name="out")]).save(path)
+    report = convert(path, str(tmp_path / "legacy.tflite"), verify=False)
+    assert any(step.startswith("loaded with tf_keras") for step in report.steps)
+    model = load(path)
+    runner = tf_runner.make_runner(model)
+    runner.close()
+    assert type(model.keras_model).__module__.startswith("tf_keras")
+    report = verify(path, str(tmp_path / "legacy.tflite"))
+    assert report.status == S.PASSED

@@ -79,6 +79,10 @@ class ToolFailedError(TfliteToolsError):
         super().__init__(message)
 
 
+# A model with no name close to a wrong one lists its names when it has this few.
+_LISTED_NAMES = 8
+
+
 def closest_names(name: str, candidates: Iterable[str], n: int = 3) -> list[str]:
     """The candidates nearest to `name`, best first (for "did you mean")."""
     candidates = list(candidates)
@@ -92,6 +96,12 @@ def closest_names(name: str, candidates: Iterable[str], n: int = 3) -> list[str]
 def unknown_name_error(kind: str, name: str, candidates: Iterable[str],
                        flag: str) -> UsageError:
     """A UsageError for a name not in the model, with the closest names."""
+    candidates = list(candidates)
     close = closest_names(name, candidates)
-    hint = f"; did you mean {', '.join(close)}?" if close else "."
+    if close:
+        hint = f"; did you mean {', '.join(close)}?"
+    elif 0 < len(candidates) <= _LISTED_NAMES:  # none is close: the few there are
+        hint = f"; the model has {', '.join(candidates)}."
+    else:
+        hint = "."
     return UsageError(f"{kind} '{name}' given to {flag} is not in the model{hint}")

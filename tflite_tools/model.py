@@ -28,6 +28,8 @@ class LoadedModel:
       saved_model_dir: the SavedModel directory (SavedModel formats).
       keras_config: the model config dict of a Keras file.
       tflite_bytes: the flatbuffer of a .tflite file.
+      keras_model: the Keras model, once a job has loaded it
+        (runners.keras_loader), for the next job of the same command.
     """
 
     path: str
@@ -38,6 +40,7 @@ class LoadedModel:
     saved_model_dir: Optional[str] = None
     keras_config: Optional[dict[str, Any]] = None
     tflite_bytes: Optional[bytes] = None
+    keras_model: Any = None
 
     @property
     def format(self) -> int:

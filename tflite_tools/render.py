@@ -1,8 +1,10 @@
 """Turn any tflite-tools result message into text, JSON or pbtxt.
 
-JSON uses proto field names (snake_case) and keeps fields at their default
-values out; protobuf's json_format prints int64 as strings, which this module
-undoes so scripts get numbers. Text output is per message type: each result
+JSON uses proto field names (snake_case) and prints every field, those at
+their default value too (`"index": 0`), but for unset messages and unset
+`optional`/oneof fields (their absence means "not set"); protobuf's
+json_format prints int64 as strings, which this module undoes so scripts get
+numbers. Text output is per message type: each result
 module registers a formatter in `_TEXT_FORMATTERS` as "module:function".
 """
 
@@ -30,7 +32,26 @@ _TEXT_FORMATTERS = {
 def to_dict(message) -> dict:
     """The message as a JSON-ready dict with proto field names."""
     data = json_format.MessageToDict(message, preserving_proto_field_name=True)
-    return _int64_strings_to_numbers(message, data)
+    return _with_defaults(message, _int64_strings_to_numbers(message, data))
+
+
+def _with_defaults(message, data: dict) -> dict:
+    """`data` with the fields json_format leaves out at their default value, in
+    field order (its own flag for this has another name in each protobuf)."""
+    full = {}
+    for field in message.DESCRIPTOR.fields:
+        value = getattr(message, field.name)
+        if field.name in data:
+            if field.message_type is not None and not field.message_type.GetOptions().map_entry:
+                full[field.name] = ([_with_defaults(v, d) for v, d in zip(value, data[field.name])]
+                                    if _is_repeated(field) else _with_defaults(value, data[field.name]))
+            else:
+                full[field.name] = data[field.name]
+        elif _is_repeated(field):
+            full[field.name] = {} if field.message_type and field.message_type.GetOptions().map_entry else []
+        elif field.message_type is None and field.containing_oneof is None:
+            full[field.name] = field.enum_type.values_by_number[value].name if field.enum_type else value
+    return full
 
 
 def _int64_strings_to_numbers(message, data):

@@ -90,9 +90,9 @@ class GraphSession:
 def _concrete_function(tf, model, specs):
     """The function a SavedModel signature or a Keras model runs, for `specs`."""
     if model.format_name in ("KERAS_H5", "KERAS_V3"):
-        import keras  # noqa: PLC0415
+        from tflite_tools.runners.keras_loader import keras_model as load  # noqa: PLC0415
 
-        keras_model = keras.saving.load_model(model.path, compile=False, safe_mode=True)
+        keras_model = load(model)
         return tf.function(lambda *xs: keras_model(list(xs) if len(xs) > 1 else xs[0],
                                                    training=False)).get_concrete_function(*specs)
     loaded = tf.saved_model.load(model.saved_model_dir)

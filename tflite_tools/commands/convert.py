@@ -4,7 +4,9 @@ Flags keep tflite_convert's spellings (--output_file, --input_arrays,
 --output_arrays, --input_shapes 1,224,224,3:1,10, --allow_custom_ops).
 MODEL is one artifact; a second MODEL names the files of the same model
 kept apart, a graph and its checkpoint, in either order
-(`convert graph.pbtxt ckpt/model.ckpt-1000 -o model.tflite`).
+(`convert graph.pbtxt ckpt/model.ckpt-1000 -o model.tflite`), or the
+checkpoint comes with freeze_graph's --input_checkpoint. The .tflite is
+verified against TensorFlow before it is written unless --no_verify.
 """
 
 from __future__ import annotations
@@ -18,7 +20,9 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("models", nargs="+", metavar="MODEL",
                         help="any artifact `inspect` recognises; or a graph file and its checkpoint")
     parser.add_argument("-o", "--output_file", "--output", dest="output_file", required=True,
-                        help="the .tflite to write")
+                        help="the .tflite to write (a directory: DIR/<model>.tflite)")
+    parser.add_argument("--input_checkpoint", "--checkpoint", dest="checkpoint", default="",
+                        help="the checkpoint of a graph (freeze_graph's flag), when not beside it")
     parser.add_argument("--input_arrays", default="",
                         help="comma-separated inputs; any tensor (e.g. IteratorGetNext:0) cuts the graph there")
     parser.add_argument("--output_arrays", default="", help="comma-separated outputs")
@@ -42,8 +46,11 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         default="serve", help="SavedModel MetaGraph tags (default serve)")
     parser.add_argument("--signature_key", "--saved_model_signature_key", dest="signature_key",
                         default="", help="SavedModel signature (default serving_default)")
-    parser.add_argument("--verify", action="store_true",
-                        help="run TensorFlow and TFLite on the same inputs and compare")
+    verify = parser.add_mutually_exclusive_group()
+    verify.add_argument("--verify", action="store_true",
+                        help="verify (the default; with it, a model with nothing to verify against is an error)")
+    verify.add_argument("--no_verify", action="store_true",
+                        help="skip running TensorFlow and TFLite on the same inputs to compare them")
     parser.add_argument("--report", default="", help="also write the ConversionReport as JSON here")
     engine.add_engine_flags(parser)
 
@@ -58,8 +65,8 @@ def run(args):
         inference_input_type=args.inference_input_type, inference_output_type=args.inference_output_type,
         allow_select_tf_ops=args.allow_select_tf_ops, allow_custom_ops=args.allow_custom_ops,
         unsafe_deserialization=args.unsafe_deserialization, saved_model_tags=args.saved_model_tags,
-        signature_key=args.signature_key, verify=args.verify)
-    model, checkpoint = _graph_and_checkpoint(args.models)
+        signature_key=args.signature_key, verify=False if args.no_verify else (args.verify or None))
+    model, checkpoint = _graph_and_checkpoint(args.models, args.checkpoint)
     native = engine.native_result("convert", args, model=model, checkpoint=checkpoint, **options)
     if native is not None:
         return native
@@ -67,12 +74,14 @@ def run(args):
                    **options)
 
 
-def _graph_and_checkpoint(models):
+def _graph_and_checkpoint(models, flag: str):
     from tflite_tools.errors import UsageError
     from tflite_tools.formats.checkpoints import find_checkpoint
 
     if len(models) == 1:
-        return models[0], None
+        return models[0], (find_checkpoint(flag) or flag) if flag else None
+    if flag:
+        raise UsageError(f"--input_checkpoint {flag} and a second MODEL both name a checkpoint; give one.")
     if len(models) == 2:
         first, second = (find_checkpoint(m) if not m.endswith((".pb", ".pbtxt", ".meta")) else None
                          for m in models)

@@ -2,9 +2,9 @@
 
 It writes a classic TF1 training directory (Saver checkpoint + MetaGraph +
 graph.pbtxt, fed by a tf.data iterator, like slim/MobileNet training output)
-into DIR/train, inspects it, then converts it to DIR/model.tflite with
---verify and --report DIR/report.json, cut at the input candidate that
-`inspect` proposes. Progress goes to stderr; the result is the ConversionReport.
+into DIR/train, inspects it, then converts it (verified against TensorFlow,
+convert's default) to DIR/model.tflite with --report DIR/report.json, cut at
+the input candidate that `inspect` proposes. Progress goes to stderr; the result is the ConversionReport.
 """
 
 from __future__ import annotations
@@ -35,8 +35,7 @@ def run(args):
     candidate = summary.input_candidates[0]
     flags = shlex.split(candidate.convert_flag)
     options = dict(flag.lstrip("-").split("=", 1) for flag in flags)
-    command = ["tflite-tools", "convert", train_dir, "-o", output, *flags,
-               "--verify", "--report", report_file]
+    command = ["tflite-tools", "convert", train_dir, "-o", output, *flags, "--report", report_file]
     _say(args.progress, "3/3 " + shlex.join(command))
     return convert(train_dir, output, input_arrays=options["input_arrays"].split(","),
                    input_shapes=options.get("input_shapes"), verify=True, report_file=report_file)

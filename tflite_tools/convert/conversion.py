@@ -20,6 +20,7 @@ give the same bytes.
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 import hashlib
 import os
 import tempfile
@@ -42,6 +43,8 @@ from tflite_tools.proto import common_pb2, conversion_pb2, summary_pb2, verifica
 # with bench/bench_convert.py: ~0.9 ms of GIL handoffs on a 250 KB model).
 _BACKGROUND_HASH_BYTES = 1 << 20
 _DIGEST_CHUNK_BYTES = 64 << 20
+# Ops of a .tflite that reads its weights from resource variables.
+_RESOURCE_VARIABLE_OPS = frozenset({"VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE"})
 
 
 def convert(source, output_file: Optional[str] = None, *, input_arrays=None, output_arrays=None,
@@ -49,15 +52,16 @@ def convert(source, output_file: Optional[str] = None, *, input_arrays=None, out
             inference_input_type: str = "", inference_output_type: str = "",
             allow_select_tf_ops: bool = False, allow_custom_ops: bool = False,
             unsafe_deserialization: bool = False, saved_model_tags=None, signature_key: str = "",
-            checkpoint: Optional[str] = None, verify: bool = False, report_file: Optional[str] = None
-            ) -> conversion_pb2.ConversionReport:
+            checkpoint: Optional[str] = None, verify: Optional[bool] = None,
+            report_file: Optional[str] = None) -> conversion_pb2.ConversionReport:
     """Convert `source` to TFLite and write it to `output_file` (if given).
 
     Args:
       source: a path `inspect` recognises, or a live tf.compat.v1.Session,
         keras.Model, tf.Module (with a tf.function taking an input_signature)
         or concrete function.
-      output_file: where to write the .tflite; None converts without writing.
+      output_file: where to write the .tflite (an existing directory: into
+        it as <model>.tflite); None converts without writing.
       input_arrays, output_arrays: names (or, for a Session, tensors); any
         graph tensor may be an input: the graph is cut there.
       input_shapes: "1,224,224,3:1,10" or a list of shapes, one per input.
@@ -70,6 +74,9 @@ def convert(source, output_file: Optional[str] = None, *, input_arrays=None, out
       saved_model_tags, signature_key: which SavedModel MetaGraph/signature.
       checkpoint: the checkpoint of a graph file, when it is not beside it.
       verify: run TF and TFLite on the same inputs (tflite_tools.verify).
+        None (default): whenever there is a TensorFlow model to compare
+        with (a path that is not a .tflite); True: required (UsageError
+        when there is none); False: never.
       report_file: also write the report as JSON there.
 
     Returns:
@@ -103,6 +110,8 @@ def convert(source, output_file: Optional[str] = None, *, input_arrays=None, out
     if verify and not isinstance(source, (str, os.PathLike)):
         raise UsageError("verify needs a model path (a live object cannot be re-run from disk); save "
                          "the model and convert the saved copy, or call tflite_tools.verify.verify.")
+    output_file, step = output_path(source, output_file)
+    report.steps.extend([step] if step else [])
     # The digests run on a second thread: the source's beside the conversion,
     # the output's beside reading it back and writing it.
     with concurrent.futures.ThreadPoolExecutor(max_workers=1) as background:
@@ -126,8 +135,11 @@ def convert(source, output_file: Optional[str] = None, *, input_arrays=None, out
         inputs, outputs = read_io(flatbuffer)
         report.inputs.extend(inputs)
         report.outputs.extend(outputs)
-        if verify:
-            _verify(job, model, output_file, flatbuffer)
+        if verify or (verify is None and model is not None):
+            _verify(job, model, output_file, flatbuffer, required=bool(verify))
+        elif verify is None:
+            report.warnings.append("not verified: a live model cannot be re-run from disk (save it and "
+                                   "convert the saved copy, or call tflite_tools.verify)")
         if report.HasField("verification") and report.verification.status == verification_pb2.MISMATCH:
             # A failed check is a failed conversion: nothing is written.
             take_digests()
@@ -150,13 +162,39 @@ def _convert_path(job: Job, path: str) -> tuple[bytes, LoadedModel]:
     load_started = time.perf_counter()
     model = load(path)
     job.report.source.CopyFrom(common_pb2.Source(path=path, format=model.format_name))
-    job.report.tensorflow_version = converter_api.tf_version()
     job.report.timings.load_ms = (time.perf_counter() - load_started) * 1000
     if model.format == summary_pb2.TFLITE:
-        flatbuffer = _copy_tflite(job, model, path)
+        return _copy_tflite(job, model, path), model  # a byte copy: TensorFlow is not imported
+    job.report.tensorflow_version = converter_api.tf_version()
+    return _run(job, _plan(job, model, path)), model
+
+
+def output_path(source, output_file: Optional[str]) -> tuple[Optional[str], str]:
+    """(`output_file`, or <model>.tflite inside it when it is an existing
+    directory (<model>: the source's file or directory name); the step that
+    says so, "" when the path is kept).
+
+    Raises UsageError when that is the source itself (inputs are only read).
+    """
+    if not output_file or not os.path.isdir(output_file):
+        resolved = output_file
     else:
-        flatbuffer = _run(job, _plan(job, model, path))
-    return flatbuffer, model
+        stem = "model"
+        if isinstance(source, (str, os.PathLike)):
+            path = os.path.normpath(os.path.abspath(os.fspath(source)))
+            name = os.path.basename(path)
+            if name in ("saved_model.pb", "saved_model.pbtxt"):
+                name = os.path.basename(os.path.dirname(path))
+            elif os.path.isfile(path):
+                name = os.path.splitext(name)[0]
+            elif not os.path.isdir(path):
+                name = name.partition(".ckpt")[0]  # a checkpoint prefix
+            stem = name
+        resolved = os.path.join(output_file, (stem or "model") + ".tflite")
+    if (resolved and isinstance(source, (str, os.PathLike)) and os.path.isfile(resolved)
+            and os.path.exists(source) and os.path.samefile(source, resolved)):
+        raise UsageError(f"the output {resolved} is the input model itself; write the .tflite elsewhere.")
+    return resolved, "" if resolved == output_file else f"{output_file} is a directory: writing {resolved}"
 
 
 def _hash_soon(background, size: int, digest) -> concurrent.futures.Future:
@@ -240,16 +278,30 @@ def _run(job: Job, plan) -> bytes:
     started = time.perf_counter()
     flatbuffer = converter_api.run(plan)
     job.report.timings.convert_ms = (time.perf_counter() - started) * 1000
+    variable_ops = sorted({o.op for o in read_ops(flatbuffer) if o.op in _RESOURCE_VARIABLE_OPS})
+    if variable_ops and plan.fallback is not None:
+        # TF's from_saved_model on a Keras 3 model saved with tf.saved_model.save
+        # leaves the weights as variables no runtime holds: every output NaN.
+        job.report.steps.append(f"{plan.entry_point} left the weights as resource variables "
+                                f"({', '.join(variable_ops)}); converted the signature's concrete "
+                                "function instead")
+        return _run(job, plan.fallback())
+    if variable_ops:
+        job.report.warnings.append(f"the .tflite keeps resource variables ({', '.join(variable_ops)}): "
+                                   "its weights are not constants; an inference model should not need them")
     return flatbuffer
 
-def _verify(job: Job, model: Optional[LoadedModel], output_file, flatbuffer) -> None:
+def _verify(job: Job, model: Optional[LoadedModel], output_file, flatbuffer, required: bool) -> None:
     """Fill `report.verification`: the flatbuffer (not yet written) against `model`."""
     from tflite_tools.verify.verification import verify_conversion  # noqa: PLC0415 (numpy, LiteRT)
 
     report = job.report
     if report.source.format == "TFLITE":
-        report.warnings.append("--verify skipped: the input is the .tflite itself, there is no "
-                               "TensorFlow model to compare with")
+        if required:
+            raise UsageError(f"{report.source.path} is already a .tflite: there is no TensorFlow model "
+                             "to verify it against; verify it against the model it was converted "
+                             f"from: tflite-tools verify SOURCE_MODEL {report.source.path}.")
+        report.steps.append("not verified: the input is the .tflite itself")
         return
     started = time.perf_counter()
     with tempfile.TemporaryDirectory(prefix="tflite-tools-") as tmp:
@@ -264,7 +316,16 @@ def _verify(job: Job, model: Optional[LoadedModel], output_file, flatbuffer) -> 
         if report.options.signature_key:
             kwargs.update(signature_key=report.options.signature_key,
                           saved_model_tags=list(report.options.saved_model_tags))
-        report.verification.CopyFrom(verify_conversion(model, path, **kwargs))
+        report.verification.CopyFrom(verify_conversion(_with_checkpoint(model, job.checkpoint), path, **kwargs))
     report.verification.tflite_path = output_file or ""
     report.timings.verify_ms = (time.perf_counter() - started) * 1000
 
+
+def _with_checkpoint(model: LoadedModel, checkpoint: Optional[str]) -> LoadedModel:
+    """`model` with the checkpoint given apart from it (TensorFlow restores from it)."""
+    if not checkpoint:
+        return model
+    detection = summary_pb2.Detection()
+    detection.CopyFrom(model.detection)
+    detection.checkpoint_prefix = checkpoint
+    return dataclasses.replace(model, detection=detection)

@@ -17,13 +17,10 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import importlib
-import io
-import os
-import sys
-import tempfile
 from typing import Callable, Optional, Sequence
 
 from tflite_tools.convert import converter_errors
+from tflite_tools.core.captured_output import captured_output as _captured_output
 from tflite_tools.core.lazy_tf import tensorflow
 from tflite_tools.errors import ConversionError, InputError, UsageError
 
@@ -126,6 +123,8 @@ class Plan:
     entry_point: str
     # Kept alive for the converter (e.g. the Keras model behind a concrete function).
     keepalive: tuple = ()
+    # Another way to the same model, taken when this one leaves resource variables.
+    fallback: Optional[Callable[[], "Plan"]] = None
 
 
 def tf_version() -> str:
@@ -200,49 +199,6 @@ def from_session(sess, input_tensors: Sequence, output_tensors: Sequence) -> Pla
 
 
 # --- Keras files -----------------------------------------------------------------
-
-def load_keras(path: str, unsafe_deserialization: bool = False):
-    """Load a Keras .keras or .h5 file for inference (compile=False).
-
-    A file saved by tf_keras (Keras 2) is loaded with tf_keras when it is
-    installed; everything else with Keras 3. Raises InputError when it does
-    not load.
-    """
-    tensorflow()  # quiet logs before Keras imports TensorFlow
-    loader = _keras_loader(path)
-    try:
-        with _captured_output():
-            return loader(path, unsafe_deserialization)
-    except Exception as exc:  # noqa: BLE001 - Keras raises many types for one cause
-        raise InputError(f"Keras could not load '{path}': {_first_line(exc)}; if it uses custom "
-                         "layers, save it as a SavedModel (model.export(dir)) and convert that.") from exc
-
-
-def _keras_loader(path: str) -> Callable:
-    import keras
-
-    # tf_keras only beside Keras 3: with Keras 2 (TF 2.15) the file's own Keras is
-    # keras, and a process that mixes tf_keras and Keras 2.15 models can spin forever
-    # in reconstruct_from_config (their registries clash).
-    if keras.__version__.startswith("3.") and path.endswith((".h5", ".hdf5")) and _saved_by_keras2(path):
-        try:
-            import tf_keras
-
-            return lambda p, unsafe: tf_keras.models.load_model(p, compile=False, safe_mode=not unsafe)
-        except ImportError:
-            pass
-
-    return lambda p, unsafe: keras.saving.load_model(p, compile=False, safe_mode=not unsafe)
-
-
-def _saved_by_keras2(path: str) -> bool:
-    import h5py
-
-    with h5py.File(path, "r") as f:
-        version = f.attrs.get("keras_version", b"")
-    version = version.decode() if isinstance(version, bytes) else str(version)
-    return version.startswith("2.")
-
 
 def unsafe_keras_layers(config) -> list[str]:
     """Layers in a Keras model config whose loading runs code: Lambda layers and
@@ -374,33 +330,3 @@ def _converter_errors(kind: str, where: str, flag: str):
         if "Invalid tensors" in message:
             raise UsageError(f"{message} in the {kind} '{where}'; check {flag}.") from exc
         raise InputError(f"cannot open the {kind} '{where}' for conversion: {message}.") from exc
-
-
-@contextlib.contextmanager
-def _captured_output():
-    """Capture Python and native stdout/stderr (Keras export banners, MLIR
-    diagnostics) so only the CLI prints; yields a StringIO with the text."""
-    buffer = io.StringIO()
-    sys.stdout.flush()
-    sys.stderr.flush()
-    saved = {fd: os.dup(fd) for fd in (1, 2)}
-    with _sink() as sink:
-        for fd in (1, 2):
-            os.dup2(sink.fileno(), fd)
-        try:
-            with contextlib.redirect_stdout(buffer), contextlib.redirect_stderr(buffer):
-                yield buffer
-        finally:
-            for fd, copy in saved.items():
-                os.dup2(copy, fd)
-                os.close(copy)
-            sink.seek(0)
-            buffer.write(sink.read().decode("utf-8", "replace"))
-
-
-def _sink():
-    """An anonymous file for native output: in memory where Linux offers it
-    (a quarter of a temporary file's cost, paid twice per conversion)."""
-    if hasattr(os, "memfd_create"):
-        return open(os.memfd_create("tflite-tools-capture"), "w+b")
-    return tempfile.TemporaryFile(mode="w+b")

@@ -2,7 +2,7 @@
 `from_keras_model`.
 
 Files are loaded with the Keras that wrote them (tf_keras for legacy .h5,
-Keras 3 for .keras, see converter_api.load_keras), refusing files whose
+Keras 3 for .keras: runners.keras_loader, as verify and benchmark do), refusing files whose
 loading runs code unless `--unsafe_deserialization`. `--input_shapes` calls
 the model on new fixed-shape Keras inputs.
 """
@@ -15,6 +15,7 @@ from tflite_tools.convert import converter_api
 from tflite_tools.convert.job import Job
 from tflite_tools.errors import UsageError
 from tflite_tools.model import LoadedModel
+from tflite_tools.runners import keras_loader
 
 
 def file_plan(job: Job, model: LoadedModel, path: str) -> converter_api.Plan:
@@ -26,7 +27,7 @@ def file_plan(job: Job, model: LoadedModel, path: str) -> converter_api.Plan:
     if unsafe and not job.options.unsafe_deserialization:
         raise UsageError(f"'{path}' has {', '.join(unsafe)}: loading it runs code stored in or imported "
                          "by the file; pass --unsafe_deserialization only if you trust it.")
-    keras_model = converter_api.load_keras(path, job.options.unsafe_deserialization)
+    keras_model = keras_loader.keras_model(model, job.options.unsafe_deserialization)
     package = type(keras_model).__module__.split(".")[0]
     job.report.steps.append(f"loaded with {package} {importlib.import_module(package).__version__} "
                             "(compile=False)")

@@ -34,17 +34,26 @@ def plan_v2(job: Job, model: LoadedModel, directory: str) -> converter_api.Plan:
     _signature_inputs(job, _signature(job, model))
     job.rep_as_dict = True
     if not job.input_shapes:
-        return converter_api.from_saved_model(directory, list(job.options.saved_model_tags),
+        plan = converter_api.from_saved_model(directory, list(job.options.saved_model_tags),
                                               job.options.signature_key)
+        plan.fallback = lambda: _concrete_plan(job, directory)
+        return plan
+    job.report.steps.append("fixed input shapes through a concrete function")
+    return _concrete_plan(job, directory)
+
+
+def _concrete_plan(job: Job, directory: str) -> converter_api.Plan:
+    """The signature loaded in TensorFlow and converted as a concrete function
+    (its input shapes fixed by --input_shapes, when given)."""
     tf = converter_api.tensorflow()
     loaded = tf.saved_model.load(directory, tags=list(job.options.saved_model_tags))
     function = loaded.signatures[job.options.signature_key]
     specs = function.structured_input_signature[1]
     names = sorted(specs)
     shapes = job.shapes_for(names)
-    fixed = {n: tf.TensorSpec(s, specs[n].dtype, name=n) for n, s in zip(names, shapes)}
+    fixed = {n: tf.TensorSpec(specs[n].shape if s is None else s, specs[n].dtype, name=n)
+             for n, s in zip(names, shapes)}
     concrete = tf.function(lambda **kw: function(**kw)).get_concrete_function(**fixed)
-    job.report.steps.append("fixed input shapes through a concrete function")
     return converter_api.from_concrete_functions([concrete], loaded)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tflite_tools.proto import conversion_pb2, verification_pb2
+from tflite_tools.verify.text import output_lines
 
 
 def format_text(report: conversion_pb2.ConversionReport) -> str:
@@ -10,7 +11,8 @@ def format_text(report: conversion_pb2.ConversionReport) -> str:
     lines = [f"Converted {report.source.path} ({report.source.format})"]
     if report.output_path:
         lines[0] += f" -> {report.output_path}"
-    lines.append(f"  converter: {report.converter_entry_point} (TensorFlow {report.tensorflow_version})")
+    lines.append(f"  converter: {report.converter_entry_point}"
+                 + (f" (TensorFlow {report.tensorflow_version})" if report.tensorflow_version else ""))
     for step in report.steps:
         lines.append(f"  step:      {step}")
     for kind, tensors in (("input", report.inputs), ("output", report.outputs)):
@@ -28,5 +30,6 @@ def format_text(report: conversion_pb2.ConversionReport) -> str:
     if report.HasField("verification"):
         status = verification_pb2.VerificationStatus.Name(report.verification.status)
         lines.append(f"  verify:    {status}{': ' + report.verification.message if report.verification.message else ''}")
+        lines.extend(output_lines(report.verification, " " * 13))
     lines.append(f"  time:      {report.timings.total_ms:.0f} ms")
     return "\n".join(lines) + "\n"

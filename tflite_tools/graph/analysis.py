@@ -167,12 +167,25 @@ def _is_bookkeeping(g: GraphIndex, position: int) -> bool:
     if op in _BOOKKEEPING_OPS or _BOOKKEEPING_OP_PATTERN.search(op) or _BOOKKEEPING_SCOPE.match(name):
         return True
     # An Identity of a training step (slim's train_op) waits on optimizer updates.
+    return _waits_on_training(g, position, set())
+
+
+def _waits_on_training(g: GraphIndex, position: int, seen: set) -> bool:
+    """Does the node wait (control edges, through NoOp groups) on training machinery?
+
+    A TF2 function's outputs are Identity nodes waiting on a NoOp that groups
+    the variable reads (their Identity copies once frozen): not training.
+    """
     for raw, source in zip(g.inputs[position], g.sources[position]):
-        if raw.startswith("^") and source in g.by_name:
-            source_op = g.ops[g.by_name[source]]
-            if _BOOKKEEPING_SCOPE.match(source) or _BOOKKEEPING_OP_PATTERN.search(source_op) \
-                    or source_op == "NoOp":
-                return True
+        source_position = g.by_name.get(source)
+        if not raw.startswith("^") or source_position is None or source_position in seen:
+            continue
+        seen.add(source_position)
+        source_op = g.ops[source_position]
+        if _BOOKKEEPING_SCOPE.match(source) or _BOOKKEEPING_OP_PATTERN.search(source_op):
+            return True
+        if source_op == "NoOp" and _waits_on_training(g, source_position, seen):
+            return True
     return False
 
 

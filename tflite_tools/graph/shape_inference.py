@@ -157,6 +157,8 @@ class ShapeInference:
             return [first[p] for p in perm] if first is not None and perm and len(perm) == len(first) else None
         if op == "ConcatV2":
             return self._concat(data)
+        if op in ("Pad", "PadV2", "MirrorPad"):
+            return _pad(first, self._const_ints(data, 1))
         return None
 
     def _window(self, node, data, op, first):
@@ -277,3 +279,10 @@ def _reduce(shape, axes, keep_dims):
     if keep_dims:
         return [1 if i in chosen else d for i, d in enumerate(shape)]
     return [d for i, d in enumerate(shape) if i not in chosen]
+
+
+def _pad(shape, paddings):
+    """Each dimension grown by its (before, after) paddings ([rank, 2] ints)."""
+    if shape is None or paddings is None or len(paddings) != 2 * len(shape):
+        return None
+    return [-1 if d < 0 else d + paddings[2 * i] + paddings[2 * i + 1] for i, d in enumerate(shape)]

@@ -43,6 +43,7 @@ def convert(tools: NativeTools, model: str, output_file: Optional[str] = None, *
         and whatever `tflite_tools.convert.convert` raises.
     """
     from tflite_tools.convert.conversion import convert as python_convert  # noqa: PLC0415
+    from tflite_tools.convert.conversion import output_path  # noqa: PLC0415
     from tflite_tools.formats.detect import detect  # noqa: PLC0415
     from tflite_tools.proto import summary_pb2  # noqa: PLC0415
 
@@ -53,6 +54,8 @@ def convert(tools: NativeTools, model: str, output_file: Optional[str] = None, *
                          f"TensorFlow graphs; '{model}' is {fmt.lower().replace('_', ' ')}: "
                          "use --engine python.")
     steps = []
+    output_file, step = output_path(model, output_file)  # named after `model`, not the frozen copy
+    steps.extend([step] if step else [])
     with tempfile.TemporaryDirectory(prefix="tflite-tools-classic-") as scratch:
         graph = detection.graph_path or model
         prefix = checkpoint or detection.checkpoint_prefix

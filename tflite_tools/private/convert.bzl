@@ -61,6 +61,8 @@ def _tflite_convert_impl(ctx):
         inputs.append(ctx.file.representative_data)
     if ctx.attr.allow_select_tf_ops:
         args.add("--allow_select_tf_ops")
+    if not ctx.attr.verify:
+        args.add("--no_verify")
     args.add_all(ctx.attr.extra_args)
     run_cli(
         ctx,
@@ -131,6 +133,12 @@ tflite_convert = rule(
         "extra_args": attr.string_list(
             doc = "More `tflite-tools convert` flags, passed as given (e.g. " +
                   "[\"--signature_key\", \"serving_default\"]).",
+        ),
+        "verify": attr.bool(
+            default = True,
+            doc = "Verify the .tflite against TensorFlow in the conversion action (convert's " +
+                  "default: a mismatch fails the build). `tflite_model` sets it to False when " +
+                  "it declares the `<name>_verify` test, so the check runs once, as that test.",
         ),
     }),
     outputs = {
@@ -222,7 +230,8 @@ def tflite_model(
       representative_data: .npz label, required for int8 and int16x8.
       allow_select_tf_ops: allow TensorFlow (Flex) ops in the .tflite.
       extra_args: more `tflite-tools convert` flags.
-      verify: declare `<name>_verify`.
+      verify: declare `<name>_verify` (True: the conversion action skips its own
+        check, the test makes it; False: the action verifies, as convert does).
       verify_size: the test's size (TensorFlow takes seconds to start).
       **kwargs: common attributes (visibility, tags, testonly, ...) for all targets.
     """
@@ -237,6 +246,7 @@ def tflite_model(
         representative_data = representative_data,
         allow_select_tf_ops = allow_select_tf_ops,
         extra_args = extra_args,
+        verify = not verify,
         **kwargs
     )
     if verify:

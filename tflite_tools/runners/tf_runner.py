@@ -30,6 +30,7 @@ from tflite_tools.errors import InputError, UsageError, unknown_name_error
 from tflite_tools.graph.analysis import VARIABLE_OPS
 from tflite_tools.model import LoadedModel
 from tflite_tools.proto import summary_pb2
+from tflite_tools.runners import keras_loader
 
 _F = summary_pb2.ModelFormat
 _GRAPH_FORMATS = (_F.FROZEN_GRAPH, _F.GRAPH_DEF, _F.CHECKPOINT, _F.META_GRAPH)
@@ -349,13 +350,8 @@ def _signature_tensor_names(model: LoadedModel, key: str) -> dict:
 
 # --- Keras .h5 / .keras ------------------------------------------------------------------------------
 
-def _numpy_dtype(dtype) -> np.dtype:
-    """A Keras tensor's dtype as numpy's: Keras 3 gives a name, Keras 2 a tf.DType."""
-    return np.dtype(getattr(dtype, "as_numpy_dtype", dtype))
-
-
 def _keras_runner(model: LoadedModel) -> SourceRunner:
-    keras_model = _load_keras(model.path)
+    keras_model = keras_loader.keras_model(model)
     inputs = [SourceTensor(_keras_name(t), _numpy_dtype(t.dtype), tuple(t.shape)) for t in keras_model.inputs]
     if isinstance(keras_model.output, dict):
         # Dict outputs flatten in sorted key order, as the converter exports them.
@@ -393,21 +389,6 @@ def _keras_name(tensor) -> str:
     return strip_index(tensor.name.split("/")[0]) if "/" in tensor.name else strip_index(tensor.name)
 
 
-def _load_keras(path: str):
-    """Keras 3 loads both .keras and .h5; safe_mode refuses Lambda-layer
-    bytecode, so a model file cannot run arbitrary code here."""
-    tensorflow()  # quiet TensorFlow's start-up before Keras imports it
-    import keras  # noqa: PLC0415 (heavy, lazy)
-
-    try:
-        model = keras.saving.load_model(path, compile=False, safe_mode=True)
-    except ValueError as exc:
-        raise InputError(f"Keras could not load {path}: {str(exc).splitlines()[0]}") from exc
-    try:
-        model.output
-    except (AttributeError, ValueError):
-        # A Sequential from a tf_keras .h5 is built but was never called, so
-        # it has no symbolic outputs: call it once on its own inputs.
-        inputs = model.inputs
-        model = keras.Model(inputs, model(inputs[0] if len(inputs) == 1 else inputs))
-    return model
+def _numpy_dtype(dtype) -> np.dtype:
+    """A Keras 3 dtype name or a tf_keras tf.DType as numpy's."""
+    return np.dtype(getattr(dtype, "as_numpy_dtype", dtype))

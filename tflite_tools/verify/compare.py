@@ -114,9 +114,9 @@ def _compare(src, tensor, expected, actual, quantization, atol, rtol) -> verific
             _errors(c, expected, actual, 0.0)
         return c
     explicit = atol is not None or rtol is not None
-    c.atol = FLOAT_ATOL if atol is None else atol
-    c.rtol = FLOAT_RTOL if rtol is None else rtol
-    _errors(c, expected, actual, c.atol)
+    atol = FLOAT_ATOL if atol is None else atol
+    rtol = FLOAT_RTOL if rtol is None else rtol
+    _errors(c, expected, actual, atol)
     c.agreement = _agreement(expected, actual)
     if quantization != "none" and not explicit:
         c.criterion = "snr+argmax"
@@ -125,7 +125,8 @@ def _compare(src, tensor, expected, actual, quantization, atol, rtol) -> verific
         c.passed = c.snr_db >= c.min_snr_db and c.agreement >= c.min_agreement
     else:
         c.criterion = "allclose"
-        c.passed = bool(np.all(np.isclose(actual, expected, rtol=c.rtol, atol=c.atol, equal_nan=True)))
+        c.atol, c.rtol = atol, rtol
+        c.passed = bool(np.all(np.isclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True)))
     return c
 
 

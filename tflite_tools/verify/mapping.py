@@ -25,7 +25,7 @@ from typing import Optional
 import numpy as np
 
 from tflite_tools.core.names import strip_index
-from tflite_tools.errors import UsageError
+from tflite_tools.errors import InputError, UsageError
 from tflite_tools.proto import verification_pb2
 from tflite_tools.runners import tf_runner
 from tflite_tools.runners.tflite_runner import TfliteModel
@@ -117,21 +117,40 @@ def keys(signature, side: str) -> dict:
 
 
 def map_inputs(sources, tflite: TfliteModel, signature) -> list:
-    """[(source position, tflite position, method)] for every .tflite input."""
+    """[(source position, tflite position, method)] for every .tflite input.
+
+    Raises InputError (before anything runs) when an input cannot correspond:
+    the same name with another shape or dtype, or no source input that fits.
+    """
     matched = match_names(sources, tflite.inputs, keys(signature, "inputs"))
+    for t in tflite.inputs:
+        if t.position in matched and not compatible(sources[matched[t.position][0]], t):
+            src = sources[matched[t.position][0]]
+            differ = src.dtype != t.dtype
+            raise InputError(
+                f"the .tflite input {t.name} is {_describe(t.dtype, t.shape_signature, differ)} but the source "
+                f"input {src.name} is {_describe(src.dtype, src.shape, differ)}: this .tflite was not converted "
+                "from this model (or with other input shapes); verify it against its own source.")
     used = {s for s, _ in matched.values()}
     for t in tflite.inputs:
         if t.position in matched:
             continue
         candidates = [s for s, src in enumerate(sources) if s not in used and compatible(src, t)]
         if not candidates:
-            raise Mismatch(
-                f"the .tflite input {t.name} ({t.dtype.name} {list(t.shape_signature)}) corresponds to no "
-                f"source input; the .tflite was not converted from this model with these inputs "
-                f"({', '.join(src.name for src in sources)}).")
+            shown = ", ".join(f"{src.name} {_describe(src.dtype, src.shape, True)}" for src in sources)
+            raise InputError(
+                f"the .tflite input {t.name} ({_describe(t.dtype, t.shape_signature, True)}) corresponds to no "
+                f"source input ({shown}): this .tflite was not converted from this model with these inputs.")
         matched[t.position] = (candidates[0], "order")
         used.add(candidates[0])
     return [(s, t, m) for t, (s, m) in sorted(matched.items())]
+
+
+def _describe(dtype, shape, with_dtype: bool) -> str:
+    """"float32 [?,64,64,1]" (dtype left out when it is not what differs)."""
+    dims = "<unknown rank>" if shape is None else \
+        "[" + ",".join("?" if d is None or d < 0 else str(d) for d in shape) + "]"
+    return f"{np.dtype(dtype).name} {dims}" if with_dtype else dims
 
 
 def tensor_mapping(source, tensor, method) -> verification_pb2.TensorMapping:

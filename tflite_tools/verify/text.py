@@ -27,14 +27,7 @@ def format_text(report: verification_pb2.VerificationReport) -> str:
                      for m in report.output_mapping)
     if report.outputs:
         lines.append("outputs:")
-        for c in report.outputs:
-            lines.append(f"  {c.source_name} {list(c.shape)} {c.dtype}: {'PASS' if c.passed else 'FAIL'} "
-                         f"({_criterion(c)})")
-            if c.criterion != "shape":
-                agreement = f"  argmax agreement {c.agreement:.0%}" if c.criterion == "snr+argmax" else ""
-                nonfinite = f"  NaN/inf mismatches {c.nonfinite_mismatches}" if c.nonfinite_mismatches else ""
-                lines.append(f"    max abs {c.max_abs_error:.3g}  max rel {c.max_rel_error:.3g}  "
-                             f"mean abs {c.mean_abs_error:.3g}  SNR {c.snr_db:.1f} dB{agreement}{nonfinite}")
+        lines.extend(output_lines(report, "  "))
     if report.checks:
         lines.append("structural checks:")
         lines.extend(f"  {check}" for check in report.checks)
@@ -42,6 +35,20 @@ def format_text(report: verification_pb2.VerificationReport) -> str:
         lines.append("NOT numerically verified: run it where the TFLite runtime has the Flex delegate "
                      "(e.g. an app linking tensorflow-lite-select-tf-ops) to compare values.")
     return "\n".join(lines) + "\n"
+
+
+def output_lines(report: verification_pb2.VerificationReport, indent: str) -> list[str]:
+    """Two lines per compared output: verdict and criterion, then the error figures."""
+    lines = []
+    for c in report.outputs:
+        lines.append(f"{indent}{c.source_name} {list(c.shape)} {c.dtype}: {'PASS' if c.passed else 'FAIL'} "
+                     f"({_criterion(c)})")
+        if c.criterion != "shape":
+            agreement = f"  argmax agreement {c.agreement:.0%}" if c.criterion == "snr+argmax" else ""
+            nonfinite = f"  NaN/inf mismatches {c.nonfinite_mismatches}" if c.nonfinite_mismatches else ""
+            lines.append(f"{indent}  max abs {c.max_abs_error:.3g}  max rel {c.max_rel_error:.3g}  "
+                         f"mean abs {c.mean_abs_error:.3g}  SNR {c.snr_db:.1f} dB{agreement}{nonfinite}")
+    return lines
 
 
 def _criterion(c) -> str:

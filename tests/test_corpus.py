@@ -143,17 +143,21 @@ def _plain_tf_loop(case: Case, value: np.ndarray):
         key = case.oracle["inputs"][0]["name"]
         x = tf.constant(value)
         return lambda: (loaded, signature(**{key: x}))
+    outputs = [o["name"] for o in case.oracle["outputs"]]
+    if case.kind == "tf1_checkpoint":  # frozen by TensorFlow's own graph_util, as TF's tool needs
+        with tf.Graph().as_default() as graph, tf.compat.v1.Session(graph=graph) as session:
+            prefix = tf.train.latest_checkpoint(case.path)
+            tf.compat.v1.train.import_meta_graph(prefix + ".meta").restore(session, prefix)
+            graph_def = tf.compat.v1.graph_util.convert_variables_to_constants(
+                session, graph.as_graph_def(), outputs)
+    else:
+        with open(case.path, "rb") as f:
+            graph_def = tf.compat.v1.GraphDef.FromString(f.read())
     graph = tf.Graph()
     session = tf.compat.v1.Session(graph=graph)
     with graph.as_default():
-        if case.kind == "tf1_checkpoint":
-            prefix = tf.train.latest_checkpoint(case.path)
-            tf.compat.v1.train.import_meta_graph(prefix + ".meta").restore(session, prefix)
-        else:
-            with open(case.path, "rb") as f:
-                graph_def = tf.compat.v1.GraphDef.FromString(f.read())
-            tf.compat.v1.import_graph_def(graph_def, name="")
-    run = session.make_callable([o["name"] + ":0" for o in case.oracle["outputs"]],
+        tf.compat.v1.import_graph_def(graph_def, name="")
+    run = session.make_callable([name + ":0" for name in outputs],
                                 [case.oracle["inputs"][0]["name"] + ":0"])
     return lambda: run(value)
 
@@ -169,7 +173,7 @@ def _plain_tflite_loop(path: str):
     return interpreter.invoke
 
 
-def _ratios(tool, plain, rounds: int = 3) -> float:
+def _ratios(tool, plain, rounds: int = 5) -> float:
     """Median over `rounds` of tool p50 / plain-loop median, measured alternately."""
     return statistics.median(tool() / plain() for _ in range(rounds))
 

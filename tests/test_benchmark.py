@@ -503,7 +503,9 @@ def test_saved_model_runs_its_serving_signature(saved_model_tf2, saved_model_tf1
         run = cli_json(model.path, *FAST_TF, "--input_layer_shape=2,4", "--show_flops")["runs"][0]
         assert run["input_layers"] == ["x"] and run["output_layers"] == ["y"]
         assert run["input_shapes"] == ["2,4"] and run["inference"]["count"] == 5
-        assert run["flops"] == 48 and run["engine"].endswith("(saved_model)")
+        assert run["flops"] == 48
+        assert run["engine"].endswith("(SavedModel signature 'serving_default' as a graph-mode "
+                                      "concrete function)")
 
 
 def test_num_threads_for_saved_models(saved_model_tf2):
@@ -536,6 +538,7 @@ def test_keras_model(keras_h5):
     run = cli_json(keras_h5.path, *FAST_TF, "--input_layer_shape=1,4", "--show_flops")["runs"][0]
     assert run["input_layers"] == ["features"] and run["inference"]["count"] == 5
     assert run["flops"] == 64 + 48
+    assert run["engine"].endswith("(Keras model as a graph-mode concrete function)")
 
 
 # --- side by side -----------------------------------------------------------------------------
@@ -585,12 +588,18 @@ def test_side_by_side_feeds_the_same_values(multi_io_graph, multi_io_tflite):
 
 # --- errors -----------------------------------------------------------------------------------
 
-def test_unknown_input_shape_names_the_flag(dynamic_batch_graph):
+def test_unknown_batch_is_benchmarked_as_1_and_said(dynamic_batch_graph, dynamic_tflite):
+    """One rule for TF and .tflite alike: an unknown batch is 1, and the output says so."""
+    note = "batch dimension of '{}' is unknown in the model: benchmarked with 1"
     code, out, err = cli(dynamic_batch_graph.path, *FAST_TF)
-    assert code == 2 and out == ""
-    assert "--input_layer_shape" in err and "[?,4]" in err and "Traceback" not in err
-    code, _, err = cli(dynamic_batch_graph.path, *FAST_TF, "--input_layer_shape=3,4")
     assert code == 0, err
+    assert note.format("x") in out and "Input shapes: [1,4]" in out
+    run = cli_json(dynamic_batch_graph.path, *FAST_TF, "--input_layer_shape=3,4")["runs"][0]
+    assert run["input_shapes"] == ["3,4"] and not run.get("notes")
+    tflite_run = cli_json(dynamic_tflite, *FAST_TFLITE)["runs"][0]
+    name = tflite_run["input_layers"][0]
+    assert tflite_run["input_shapes"] == ["1,4"] and tflite_run["notes"] == [
+        note.format(name) + "; pass --input_layer_shape to choose another"]
 
 
 def test_unknown_layer_names_suggest_the_closest(frozen_graph, tflite_model):

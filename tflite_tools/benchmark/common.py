@@ -47,6 +47,12 @@ def parse_shapes(value: str, flag: str = "--input_layer_shape") -> list[list[int
     return shapes
 
 
+def batch_note(name: str) -> str:
+    """The one rule for an unknown batch dimension, as both engines print it."""
+    return (f"batch dimension of '{name}' is unknown in the model: benchmarked with 1; pass "
+            "--input_layer_shape to choose another")
+
+
 def check_non_negative(**values: float) -> None:
     """Each named value (flag name -> value) must be >= 0."""
     for name, value in values.items():

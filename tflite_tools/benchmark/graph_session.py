@@ -1,6 +1,7 @@
-"""The Session TF's benchmark_model runs a graph in (`GraphSession`), also over
-a SavedModel's or Keras model's function frozen into a graph, and the line of
-a TensorFlow error worth showing."""
+"""The Session TF's benchmark_model runs a graph in (`GraphSession`), the
+graph-mode function a SavedModel or Keras model is timed as (`GraphFunction`,
+frozen into a GraphSession for the with-stats phase), and the line of a
+TensorFlow error worth showing."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import numpy as np
 
 from tflite_tools.core.names import strip_index, tensor_name
 from tflite_tools.errors import InputError, UsageError
+from tflite_tools.formats.saved_model import SERVING_SIGNATURE
 
 
 class GraphSession:
@@ -88,35 +90,63 @@ class GraphSession:
 
 
 def _concrete_function(tf, model, specs):
-    """The function a SavedModel signature or a Keras model runs, for `specs`."""
+    """(function, what it is): the graph-mode function a SavedModel signature
+    or a Keras model runs, for `specs`."""
     if model.format_name in ("KERAS_H5", "KERAS_V3"):
         from tflite_tools.runners.keras_loader import keras_model as load  # noqa: PLC0415
 
         keras_model = load(model)
-        return tf.function(lambda *xs: keras_model(list(xs) if len(xs) > 1 else xs[0],
-                                                   training=False)).get_concrete_function(*specs)
+        function = tf.function(lambda *xs: keras_model(list(xs) if len(xs) > 1 else xs[0],
+                                                       training=False)).get_concrete_function(*specs)
+        return function, "Keras model as a graph-mode concrete function"
     loaded = tf.saved_model.load(model.saved_model_dir)
     keys = list(loaded.signatures.keys())
-    key = "serving_default" if "serving_default" in keys or len(keys) != 1 else keys[0]
+    key = SERVING_SIGNATURE if SERVING_SIGNATURE in keys or len(keys) != 1 else keys[0]
     function = loaded.signatures[key]
     function._tflite_tools_owner = loaded  # the signature holds its variables weakly
-    return function
+    return function, f"SavedModel signature '{key}' as a graph-mode concrete function"
 
 
-def function_session(tf, model, runner, values: dict, num_threads: int):
-    """(GraphSession, its feeds) over a SavedModel's or Keras model's function
-    with variables frozen and calls inlined: top-level nodes hold the ops, as
-    in the frozen graphs the C++ tool traces and counts FLOPs on."""
-    from tensorflow.python.framework.convert_to_constants import (  # noqa: PLC0415
-        convert_variables_to_constants_v2,
-    )
+class GraphFunction:
+    """A SavedModel's signature or a Keras model's call as one graph-mode
+    concrete function, as a user times it (`f(x)` in a loop, never the eager
+    Keras call): what the warmup and no-stats phases run. `session()` freezes
+    the same function into a GraphSession for the with-stats phase and FLOPs.
+    """
 
-    ordered = [values[t.name] for t in runner.inputs]
-    specs = [tf.TensorSpec(v.shape, tf.as_dtype(v.dtype)) for v in ordered]
-    frozen = convert_variables_to_constants_v2(_concrete_function(tf, model, specs))
-    session = GraphSession(tf, frozen.graph.as_graph_def(), [t.name for t in frozen.inputs],
-                           [t.name for t in frozen.outputs], num_threads)
-    return session, {t.name: v for t, v in zip(session.inputs, ordered)}
+    def __init__(self, tf, model, runner, values: dict):
+        self.inputs = list(runner.inputs)
+        specs = [tf.TensorSpec(values[t.name].shape, tf.as_dtype(values[t.name].dtype))
+                 for t in self.inputs]
+        self._tf = tf
+        self.function, self.kind = _concrete_function(tf, model, specs)
+        self._by_keyword = not model.format_name.startswith("KERAS")
+
+    def invoker(self, values: dict):
+        """A no-argument function running the function once on `values` (by input name)."""
+        tensors = [self._tf.constant(values[t.name]) for t in self.inputs]
+        function = self.function
+        if self._by_keyword:
+            keywords = {t.name: tensor for t, tensor in zip(self.inputs, tensors)}
+            return lambda: function(**keywords)
+        return lambda: function(*tensors)
+
+    def session(self, values: dict, num_threads: int):
+        """(GraphSession, its feeds) over the function with variables frozen and
+        calls inlined: top-level nodes hold the ops, as in the frozen graphs the
+        C++ tool traces and counts FLOPs on."""
+        from tensorflow.python.framework.convert_to_constants import (  # noqa: PLC0415
+            convert_variables_to_constants_v2,
+        )
+
+        frozen = convert_variables_to_constants_v2(self.function)
+        session = GraphSession(self._tf, frozen.graph.as_graph_def(), [t.name for t in frozen.inputs],
+                               [t.name for t in frozen.outputs], num_threads)
+        ordered = [values[t.name] for t in self.inputs]
+        return session, {t.name: v for t, v in zip(session.inputs, ordered)}
+
+    def close(self) -> None:
+        self.function = None
 
 
 def first_line(exc) -> str:

@@ -94,6 +94,7 @@ def _tflite_text(run: benchmark_pb2.BenchmarkRun) -> list[str]:
                             ("Input layers", ",".join(run.input_layers)),
                             ("Input shapes", ":".join(run.input_shapes)),
                             ("Num threads", run.num_threads or None)))
+    lines += list(run.notes)
     if run.model_path:
         lines.append(f"Loaded model {run.model_path}")
     # The runtime's own words when it applies a delegate.
@@ -133,6 +134,7 @@ def _tf_text(run: benchmark_pb2.BenchmarkRun) -> list[str]:
                            ("Num runs", p.get("max_num_runs")),
                            ("Num threads", run.num_threads or None),
                            ("Warmup runs", p.get("warmup_runs"))))
+    lines += list(run.notes)
     if run.model_size_bytes:
         lines.append(f"Model size (bytes): {run.model_size_bytes}")
     if run.init_us:
@@ -175,6 +177,7 @@ def _comparison_text(result: benchmark_pb2.BenchmarkResult) -> list[str]:
         f"tflite={format_g(tflite_run.inference.avg)} tflite/tensorflow={c.latency_ratio:.3f} "
         f"speedup={c.speedup:.2f}x",
         f"  latency p50 (us): tensorflow={tf_run.inference.p50} tflite={tflite_run.inference.p50}",
+        f"  timed: tensorflow={tf_run.engine or 'unknown'} tflite={tflite_run.engine or 'unknown'}",
         f"  model size (bytes): tensorflow={tf_run.model_size_bytes} "
         f"tflite={tflite_run.model_size_bytes} tflite/tensorflow={c.size_ratio:.3f}",
     ]

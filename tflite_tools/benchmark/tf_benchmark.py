@@ -11,9 +11,11 @@ DepthwiseConv2dNative (and their quantized forms) from shapes seen in a run.
 Every TF artifact works. Graphs (frozen .pb/.pbtxt; a graph + checkpoint or
 .meta, frozen on the way with tflite_tools.freeze as the C++ tool needs) run
 in a `GraphSession`: a Session sized by --num_threads, as the C++ tool's.
-SavedModels (through their serving signature) and Keras files run through
-tflite_tools.runners.tf_runner; their with-stats phase and FLOPs use the function
-frozen and inlined into a graph. The with-stats phase (FULL_TRACE) feeds
+SavedModels (their serving signature) and Keras files are timed as the
+graph-mode concrete function a user would time (`GraphFunction`; never the
+eager Keras call, about 10x slower), named in the run's engine; their
+with-stats phase and FLOPs use that function frozen and inlined into a graph.
+An unknown batch dimension is benchmarked as 1, with a note. The with-stats phase (FULL_TRACE) feeds
 StatSummarizer's tables (benchmark.step_stats). Unlike the C++ tool,
 unset `--input_layer`, `--input_layer_type`, `--input_layer_shape` and
 `--output_layer` default to what the model says (Placeholders / signature
@@ -31,11 +33,7 @@ import numpy as np
 
 from tflite_tools.benchmark import common, step_stats
 from tflite_tools.benchmark.flops import estimate_flops
-from tflite_tools.benchmark.graph_session import (
-    GraphSession,
-    first_line,
-    function_session,
-)
+from tflite_tools.benchmark.graph_session import GraphFunction, GraphSession, first_line
 from tflite_tools.benchmark.stat import Stat
 from tflite_tools.benchmark.tf_flags import TfFlags, feeds
 from tflite_tools.core.human_number import human_readable_num
@@ -197,25 +195,23 @@ def run(path: str, flags: Optional[TfFlags] = None, *,
     init_us = (time.perf_counter_ns() - started) // 1000
     memory.mark_init()
     try:
-        result = _run_phases(tf, model, runner, flags, inputs, progress)
+        result, timed = _run_phases(tf, model, runner, flags, inputs, progress)
     finally:
         runner.close()
     result.model_path, result.model_size_bytes, result.init_us = path, model_size(path), init_us
     result.output_layers.extend(output_names)
-    result.engine = f"tensorflow {tf.__version__} ({runner.kind}" + (
+    result.engine = f"tensorflow {tf.__version__} ({timed}" + (
         ", frozen on the way)" if frozen_on_the_way else ")")
     result.memory.CopyFrom(memory.finish())
     return result
 
 
-def _run_phases(tf, model, runner, flags: TfFlags, inputs, progress) -> benchmark_pb2.BenchmarkRun:
-    """Warmup, no-stat and with-stat phases (and FLOPs) on an open runner."""
+def _run_phases(tf, model, runner, flags: TfFlags, inputs, progress):
+    """(BenchmarkRun, what was timed): warmup, no-stat and with-stat phases
+    (and FLOPs) on an open runner; Keras and SavedModels as a GraphFunction."""
     layers, values = feeds(runner, flags, inputs)
-    if isinstance(runner, GraphSession):
-        invoke = runner.invoker(values)
-    else:
-        def invoke():
-            runner(values)
+    timed = runner if isinstance(runner, GraphSession) else _graph_function(tf, model, runner, values)
+    invoke = timed.invoker(values)
     notes = []
     try:
         warmup = time_multiple_runs(invoke, flags.warmup_runs, -1.0, 0.0, "warmup", progress) \
@@ -226,7 +222,7 @@ def _run_phases(tf, model, runner, flags: TfFlags, inputs, progress) -> benchmar
     except tf.errors.OpError as exc:
         raise UsageError(f"TensorFlow failed to run the model: {first_line(exc)}; "
                          "check the input layers, types and shapes") from None
-    tracer, traced_values = _tracer(tf, model, runner, values, flags, notes)
+    tracer, traced_values = _tracer(tf, timed, values, flags, notes)
     traces, with_stats, flops = [], None, None
     if tracer is not None:
         try:
@@ -241,13 +237,14 @@ def _run_phases(tf, model, runner, flags: TfFlags, inputs, progress) -> benchmar
             notes.append(f"FLOPs calculation failed with {first_line(exc)}" if with_stats
                          else f"Detailed stat logging failed with {first_line(exc)}")
         finally:
-            if tracer is not runner:
+            if tracer is not timed:
                 tracer.close()
 
     result = benchmark_pb2.BenchmarkRun(
         runtime="tensorflow", warmup=warmup.to_proto(), inference=inference.to_proto(),
         num_threads=flags.num_threads, input_layers=[l.name for l in layers],
-        input_shapes=[",".join(map(str, l.shape)) for l in layers], input_types=[l.dtype for l in layers])
+        input_shapes=[",".join(map(str, l.shape)) for l in layers], input_types=[l.dtype for l in layers],
+        notes=[l.note for l in layers if l.note])
     # The C++ tool divides int64 totals: its averages are whole microseconds.
     result.first_inference_us = warmup.samples[0] if warmup.count else inference.samples[0]
     result.warmup_avg_us = warmup.sum // warmup.count if warmup.count else 0
@@ -265,16 +262,24 @@ def _run_phases(tf, model, runner, flags: TfFlags, inputs, progress) -> benchmar
         if inference.avg > 0:
             result.flops_per_second_text = human_readable_num(int(flops / (inference.avg / 1e6)))
     result.error = "\n".join(notes)
-    return result
+    return result, timed.kind
 
 
-def _tracer(tf, model, runner, values, flags: TfFlags, notes: list):
+def _graph_function(tf, model, runner, values) -> GraphFunction:
+    try:
+        return GraphFunction(tf, model, runner, values)
+    except (ValueError, TypeError, tf.errors.OpError) as exc:
+        raise UsageError(f"TensorFlow could not trace the model into a graph-mode function: "
+                         f"{first_line(exc)}; check the input layers, types and shapes") from None
+
+
+def _tracer(tf, timed, values, flags: TfFlags, notes: list):
     """(GraphSession, feeds) for the with-stats phase and FLOPs, or (None, None)
     with a note when a SavedModel/Keras function cannot be frozen into a graph."""
-    if isinstance(runner, GraphSession):
-        return runner, values
+    if isinstance(timed, GraphSession):
+        return timed, values
     try:
-        return function_session(tf, model, runner, values, flags.num_threads)
+        return timed.session(values, flags.num_threads)
     except (ValueError, TypeError, KeyError, tf.errors.OpError) as exc:
         notes.append(f"Detailed stats and FLOPs are unavailable: the model's function could not be "
                      f"frozen into a graph ({str(exc).strip().splitlines()[0]})")

@@ -1,6 +1,10 @@
 """TF benchmark_model's flags (`TfFlags`) and the inputs they ask for: layer
 names, types and shapes resolved against the model, fed zeros with the first
-values from --input_layer_values (or the .tflite's values side by side)."""
+values from --input_layer_values (or the .tflite's values side by side).
+
+An unknown batch dimension (the only unknown one) becomes 1 with a note, the
+rule convert and the .tflite side follow; other unknown sizes need
+--input_layer_shape."""
 
 from __future__ import annotations
 
@@ -47,11 +51,13 @@ class TfFlags(step_stats.Options):
 
 @dataclasses.dataclass
 class Layer:
-    """One fed input: the name the runner knows it by, numpy dtype name and shape."""
+    """One fed input: the name the runner knows it by, numpy dtype name and
+    shape; `note` says when the shape is not the model's own."""
 
     name: str
     dtype: str
     shape: list[int]
+    note: str = ""
 
 
 def _resolve_inputs(runner, flags: TfFlags) -> list[Layer]:
@@ -78,19 +84,26 @@ def _resolve_inputs(runner, flags: TfFlags) -> list[Layer]:
             raise UsageError(f"input layer '{name}' has type {dtype}, which cannot be fed from Python "
                              "here; use float, int32, uint8, int64, bool or string")
         shape = list(tensor.shape) if tensor.shape is not None else None
+        note = ""
         if shapes:
             shape = shapes[i]
-        elif shape is None or any(d is None or d < 0 for d in shape):
+        elif shape and _unknown(shape[0]) and not any(_unknown(d) for d in shape[1:]):
+            shape, note = [1, *shape[1:]], common.batch_note(name)
+        elif shape is None or any(_unknown(d) for d in shape):
             shown = "of unknown rank" if shape is None else "[" + ",".join(
                 "?" if d is None or d < 0 else str(d) for d in shape) + "]"
             raise UsageError(f"input layer '{name}' has shape {shown}; give the size to benchmark "
                              "with --input_layer_shape (one entry per input, ':' between inputs)")
-        layers.append(Layer(name, dtype, shape))
+        layers.append(Layer(name, dtype, shape, note))
     missing = [t.name for t in runner.inputs if t.name not in names]
     if missing:
         raise UsageError(f"input layer(s) {', '.join(missing)} are not fed; list every input in "
                          "--input_layer")
     return layers
+
+
+def _unknown(dim) -> bool:
+    return dim is None or dim < 0
 
 
 def _numpy_type(name: str) -> bool:

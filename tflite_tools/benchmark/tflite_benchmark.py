@@ -7,6 +7,7 @@ least `warmup_runs` runs and `warmup_min_secs` seconds, then at least
 Inputs are random like the C++ tool (float in [-0.5, 0.5], int32/int64 in
 [0, 99], uint8 [0, 254], int8 [-127, 127], bool {0, 1}) unless
 `--input_layer_value_range` or `--input_layer_value_files` say otherwise.
+An input with an unknown batch (-1 in its shape signature) runs with 1, noted.
 
 Per-op profiling is not possible here: the Python Interpreter exposes no
 profiler hook, so `enable_op_profiling=True` is refused rather than faked.
@@ -237,6 +238,14 @@ def timed_runs(invoke, min_runs: int, min_secs: float, max_secs: float, delay: f
     return Stat(d // 1000 for d in durations)
 
 
+def _batch_notes(details: list[dict], requested: dict) -> list[str]:
+    """The TF side's note for inputs whose batch is unknown (-1 in the shape
+    signature) and not given: the interpreter runs them with 1."""
+    return [common.batch_note(d["name"]) for d in details
+            if d["index"] not in requested and len(d.get("shape_signature", ())) > 0
+            and d["shape_signature"][0] < 0 and d["shape"][0] == 1]
+
+
 def _delegates(interpreter) -> list[str]:
     # The runtime's only default delegate is XNNPACK; once applied, its
     # partitions show up as DELEGATE nodes in the execution plan.
@@ -289,6 +298,7 @@ def run(path: str, flags: Optional[TfliteFlags] = None, *,
         input_shapes=[",".join(str(d) for d in detail["shape"]) for detail in details],
         input_types=[np.dtype(detail["dtype"]).name for detail in details],
         output_layers=[d["name"] for d in interpreter.get_output_details()])
+    result.notes.extend(_batch_notes(details, _requested_shapes(interpreter, flags)))
     first = warmup if warmup.count else inference
     result.first_inference_us = first.samples[0] if first.count else 0
     result.warmup_avg_us = warmup.avg if warmup.count else 0.0

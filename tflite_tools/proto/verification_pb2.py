@@ -25,19 +25,19 @@ _sym_db = _symbol_database.Default()
 from tflite_tools.proto import common_pb2 as tflite__tools_dot_proto_dot_common__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%tflite_tools/proto/verification.proto\x12\x0ctflite_tools\x1a\x1ftflite_tools/proto/common.proto\"_\n\rTensorMapping\x12\x13\n\x0bsource_name\x18\x01 \x01(\t\x12\x13\n\x0btflite_name\x18\x02 \x01(\t\x12\x14\n\x0ctflite_index\x18\x03 \x01(\x05\x12\x0e\n\x06method\x18\x04 \x01(\t\"\xcb\x02\n\x10OutputComparison\x12\x13\n\x0bsource_name\x18\x01 \x01(\t\x12\x13\n\x0btflite_name\x18\x02 \x01(\t\x12\r\n\x05shape\x18\x03 \x03(\x03\x12\x15\n\rmax_abs_error\x18\x04 \x01(\x01\x12\x15\n\rmax_rel_error\x18\x05 \x01(\x01\x12\x16\n\x0emean_abs_error\x18\x06 \x01(\x01\x12\x0e\n\x06snr_db\x18\x07 \x01(\x01\x12\x11\n\tagreement\x18\x08 \x01(\x01\x12\x0e\n\x06passed\x18\t \x01(\x08\x12\x0c\n\x04\x61tol\x18\n \x01(\x01\x12\x0c\n\x04rtol\x18\x0b \x01(\x01\x12\x11\n\tcriterion\x18\x0c \x01(\t\x12\x12\n\nmin_snr_db\x18\r \x01(\x01\x12\x15\n\rmin_agreement\x18\x0e \x01(\x01\x12\r\n\x05\x64type\x18\x0f \x01(\t\x12\x1c\n\x14nonfinite_mismatches\x18\x10 \x01(\x03\"\xb9\x03\n\x12VerificationReport\x12\x30\n\x06status\x18\x01 \x01(\x0e\x32 .tflite_tools.VerificationStatus\x12\x13\n\x0bsource_path\x18\x02 \x01(\t\x12\x13\n\x0btflite_path\x18\x03 \x01(\t\x12\x32\n\rinput_mapping\x18\x04 \x03(\x0b\x32\x1b.tflite_tools.TensorMapping\x12\x33\n\x0eoutput_mapping\x18\x05 \x03(\x0b\x32\x1b.tflite_tools.TensorMapping\x12/\n\x07outputs\x18\x06 \x03(\x0b\x32\x1e.tflite_tools.OutputComparison\x12\x12\n\ninput_data\x18\x07 \x01(\t\x12\x13\n\x0bnum_samples\x18\x08 \x01(\x05\x12\x11\n\tquantized\x18\t \x01(\x08\x12\x0f\n\x07message\x18\n \x01(\t\x12\x0e\n\x06\x63hecks\x18\x0b \x03(\t\x12(\n\x06inputs\x18\x0c \x03(\x0b\x32\x18.tflite_tools.TensorSpec\x12\x14\n\x0cquantization\x18\r \x01(\t\x12\x10\n\x08\x66lex_ops\x18\x0e \x03(\t*^\n\x12VerificationStatus\x12\x1c\n\x18VERIFICATION_UNSPECIFIED\x10\x00\x12\n\n\x06PASSED\x10\x01\x12\x0c\n\x08MISMATCH\x10\x02\x12\x10\n\x0cNOT_RUNNABLE\x10\x03\x62\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n%tflite_tools/proto/verification.proto\x12\x0ctflite_tools\x1a\x1ftflite_tools/proto/common.proto\"_\n\rTensorMapping\x12\x13\n\x0bsource_name\x18\x01 \x01(\t\x12\x13\n\x0btflite_name\x18\x02 \x01(\t\x12\x14\n\x0ctflite_index\x18\x03 \x01(\x05\x12\x0e\n\x06method\x18\x04 \x01(\t\"\xfe\x02\n\x10OutputComparison\x12\x13\n\x0bsource_name\x18\x01 \x01(\t\x12\x13\n\x0btflite_name\x18\x02 \x01(\t\x12\r\n\x05shape\x18\x03 \x03(\x03\x12\x15\n\rmax_abs_error\x18\x04 \x01(\x01\x12\x15\n\rmax_rel_error\x18\x05 \x01(\x01\x12\x16\n\x0emean_abs_error\x18\x06 \x01(\x01\x12\x0e\n\x06snr_db\x18\x07 \x01(\x01\x12\x11\n\tagreement\x18\x08 \x01(\x01\x12\x0e\n\x06passed\x18\t \x01(\x08\x12\x0c\n\x04\x61tol\x18\n \x01(\x01\x12\x0c\n\x04rtol\x18\x0b \x01(\x01\x12\x11\n\tcriterion\x18\x0c \x01(\t\x12\x12\n\nmin_snr_db\x18\r \x01(\x01\x12\x15\n\rmin_agreement\x18\x0e \x01(\x01\x12\r\n\x05\x64type\x18\x0f \x01(\t\x12\x1c\n\x14nonfinite_mismatches\x18\x10 \x01(\x03\x12\x17\n\x0f\x61\x62s_error_edges\x18( \x03(\x01\x12\x18\n\x10\x61\x62s_error_counts\x18) \x03(\x03\"\xb9\x03\n\x12VerificationReport\x12\x30\n\x06status\x18\x01 \x01(\x0e\x32 .tflite_tools.VerificationStatus\x12\x13\n\x0bsource_path\x18\x02 \x01(\t\x12\x13\n\x0btflite_path\x18\x03 \x01(\t\x12\x32\n\rinput_mapping\x18\x04 \x03(\x0b\x32\x1b.tflite_tools.TensorMapping\x12\x33\n\x0eoutput_mapping\x18\x05 \x03(\x0b\x32\x1b.tflite_tools.TensorMapping\x12/\n\x07outputs\x18\x06 \x03(\x0b\x32\x1e.tflite_tools.OutputComparison\x12\x12\n\ninput_data\x18\x07 \x01(\t\x12\x13\n\x0bnum_samples\x18\x08 \x01(\x05\x12\x11\n\tquantized\x18\t \x01(\x08\x12\x0f\n\x07message\x18\n \x01(\t\x12\x0e\n\x06\x63hecks\x18\x0b \x03(\t\x12(\n\x06inputs\x18\x0c \x03(\x0b\x32\x18.tflite_tools.TensorSpec\x12\x14\n\x0cquantization\x18\r \x01(\t\x12\x10\n\x08\x66lex_ops\x18\x0e \x03(\t*^\n\x12VerificationStatus\x12\x1c\n\x18VERIFICATION_UNSPECIFIED\x10\x00\x12\n\n\x06PASSED\x10\x01\x12\x0c\n\x08MISMATCH\x10\x02\x12\x10\n\x0cNOT_RUNNABLE\x10\x03\x62\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
 _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tflite_tools.proto.verification_pb2', _globals)
 if not _descriptor._USE_C_DESCRIPTORS:
   DESCRIPTOR._loaded_options = None
-  _globals['_VERIFICATIONSTATUS']._serialized_start=963
-  _globals['_VERIFICATIONSTATUS']._serialized_end=1057
+  _globals['_VERIFICATIONSTATUS']._serialized_start=1014
+  _globals['_VERIFICATIONSTATUS']._serialized_end=1108
   _globals['_TENSORMAPPING']._serialized_start=88
   _globals['_TENSORMAPPING']._serialized_end=183
   _globals['_OUTPUTCOMPARISON']._serialized_start=186
-  _globals['_OUTPUTCOMPARISON']._serialized_end=517
-  _globals['_VERIFICATIONREPORT']._serialized_start=520
-  _globals['_VERIFICATIONREPORT']._serialized_end=961
+  _globals['_OUTPUTCOMPARISON']._serialized_end=568
+  _globals['_VERIFICATIONREPORT']._serialized_start=571
+  _globals['_VERIFICATIONREPORT']._serialized_end=1012
 # @@protoc_insertion_point(module_scope)

@@ -13,16 +13,20 @@ from tflite_tools.errors import ConversionError, VerificationMismatch
 from tflite_tools.proto import report_pb2, verification_pb2
 
 MODES = ("none", "dynamic", "float16", "int8", "int16x8")
+CALIBRATED = ("int8", "int16x8")
 CALIBRATION_SAMPLES = 16
 _TIMING = dict(num_runs=30, min_secs=0.1, warmup_runs=2, warmup_min_secs=0.0)
 
 
 def run(model: str, conversion, directory: str, options: dict) -> list[report_pb2.QuantizePoint]:
     """One QuantizePoint per mode; `conversion` (the plain one) gives the inputs."""
-    options = {k: v for k, v in options.items() if k != "quantize"}
-    if not options.get("representative_data"):
-        options["representative_data"] = _calibration_data(conversion.inputs, directory)
-    return [_point(model, mode, os.path.join(directory, f"sweep-{mode}.tflite"), options) for mode in MODES]
+    representative_data = options.get("representative_data")
+    options = {k: v for k, v in options.items() if k not in ("quantize", "representative_data")}
+    # Only the integer modes calibrate (given data would turn dynamic into int8).
+    calibration = dict(options, representative_data=representative_data or _calibration_data(
+        conversion.inputs, directory))
+    return [_point(model, mode, os.path.join(directory, f"sweep-{mode}.tflite"),
+                   calibration if mode in CALIBRATED else options) for mode in MODES]
 
 
 def _point(model, mode, path, options) -> report_pb2.QuantizePoint:

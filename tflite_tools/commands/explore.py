@@ -39,12 +39,10 @@ def run(args):
             for path, data in zip(_overlay_paths(args.overlay_only), node_data.values()):
                 fileio.write_atomic(path, explorer.overlay_json(data))
                 print(f"Wrote {path}")
-            return None
+            return
         args.progress.write(f"Model Explorer on {shown} with overlays: {', '.join(node_data)}\n")
         explorer.serve(shown, node_data, args.port, open_browser=not args.no_browser)
-    return None
 
 
 def _overlay_paths(path: str) -> tuple[str, str]:
-    stem = path[:-len(".json")] if path.endswith(".json") else path
-    return path, stem + ".parameters.json"
+    return path, path.removesuffix(".json") + ".parameters.json"

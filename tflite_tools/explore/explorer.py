@@ -11,7 +11,6 @@ ops are the "unsupported" ones. Model Explorer is the optional extra
 
 from __future__ import annotations
 
-import importlib.util
 import json
 
 from tflite_tools.errors import ConversionError, ToolNotFoundError
@@ -54,17 +53,18 @@ def overlay_json(data: dict) -> str:
     return json.dumps(data, indent=1, sort_keys=True)
 
 
-def require_model_explorer() -> None:
-    """Raise ToolNotFoundError (how to install it) when Model Explorer is missing."""
-    if importlib.util.find_spec("model_explorer") is None:
-        raise ToolNotFoundError(INSTALL_HINT)
+def require_model_explorer():
+    """The model_explorer module; ToolNotFoundError (how to install it) when missing."""
+    try:
+        import model_explorer  # noqa: PLC0415 (the optional extra)
+    except ImportError as exc:
+        raise ToolNotFoundError(INSTALL_HINT) from exc
+    return model_explorer
 
 
 def serve(tflite_path: str, node_data: dict, port: int, open_browser: bool) -> None:
     """Run Model Explorer on `tflite_path` with `node_data` on loopback until interrupted."""
-    require_model_explorer()
-    import model_explorer  # noqa: PLC0415 (the optional extra)
-
+    model_explorer = require_model_explorer()
     config = model_explorer.config()
     config.add_model_from_path(tflite_path)
     for name, data in node_data.items():

@@ -8,6 +8,7 @@ function takes plain values or result messages and returns `<svg ...>`.
 from __future__ import annotations
 
 import io
+import itertools
 
 KIND_COLORS = {"builtin": "#4c78a8", "select_tf": "#f58518", "custom": "#e45756", "unsupported": "#9d2235"}
 _STYLE = {"svg.fonttype": "none", "svg.hashsalt": "tflite-tools", "font.size": 9,
@@ -63,7 +64,7 @@ def error_histogram(comparison) -> str:
     edges, counts = list(comparison.abs_error_edges), list(comparison.abs_error_counts)
     with matplotlib.rc_context(_STYLE):
         figure, axes = _figure(6.4, 2.4)
-        widths = [b - a for a, b in zip(edges, edges[1:])]
+        widths = [b - a for a, b in itertools.pairwise(edges)]
         axes.bar(edges[:-1], counts, width=widths, align="edge", color="#4c78a8", edgecolor="white")
         axes.set_yscale("symlog", linthresh=1)
         axes.set_xlabel("|tflite - tf|")

@@ -38,7 +38,7 @@ def run(args):
         if args.overlay_only:
             for path, data in zip(_overlay_paths(args.overlay_only), node_data.values()):
                 fileio.write_atomic(path, explorer.overlay_json(data))
-                print(f"Wrote {path}")
+                args.progress.write(f"Wrote {path}\n")
             return
         args.progress.write(f"Model Explorer on {shown} with overlays: {', '.join(node_data)}\n")
         explorer.serve(shown, node_data, args.port, open_browser=not args.no_browser)

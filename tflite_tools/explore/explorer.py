@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from tflite_tools.errors import ConversionError, ToolNotFoundError
+from tflite_tools.errors import ConversionError, UsageError
 from tflite_tools.explore.overlays import overlays
 from tflite_tools.formats.detect import detect
 from tflite_tools.proto import summary_pb2
@@ -54,11 +54,11 @@ def overlay_json(data: dict) -> str:
 
 
 def require_model_explorer():
-    """The model_explorer module; ToolNotFoundError (how to install it) when missing."""
+    """The model_explorer module; UsageError (exit 2, how to install it) when missing."""
     try:
         import model_explorer  # noqa: PLC0415 (the optional extra)
     except ImportError as exc:
-        raise ToolNotFoundError(INSTALL_HINT) from exc
+        raise UsageError(INSTALL_HINT) from exc
     return model_explorer
 
 

@@ -27,6 +27,8 @@ COMMANDS = {
     "convert": "any TensorFlow artifact -> .tflite (optionally verified)",
     "verify": "run TensorFlow and TFLite on the same inputs and compare",
     "benchmark": "benchmark_model for TensorFlow graphs and .tflite, side by side",
+    "report": "one self-contained HTML page: model, conversion, verification, quantization, latency",
+    "explore": "Google's Model Explorer on the model, with op support and parameters per node",
     "parse": "parse a log of TF's tools into a tflite-tools result",
     "doctor": "which TensorFlow, converter API, Bazel and native tools are here",
     "demo": "build a small Saver checkpoint + graph and take it to a verified .tflite",

@@ -26,6 +26,7 @@ _TEXT_FORMATTERS = {
     "tflite_tools.VerificationReport": "tflite_tools.verify.text:format_text",
     "tflite_tools.BenchmarkResult": "tflite_tools.benchmark.text:format_text",
     "tflite_tools.Doctor": "tflite_tools.doctor:format_text",
+    "tflite_tools.ModelReport": "tflite_tools.report.text:format_text",
 }
 
 

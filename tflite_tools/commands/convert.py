@@ -23,6 +23,20 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="the .tflite to write (a directory: DIR/<model>.tflite)")
     parser.add_argument("--input_checkpoint", "--checkpoint", dest="checkpoint", default="",
                         help="the checkpoint of a graph (freeze_graph's flag), when not beside it")
+    add_conversion_flags(parser)
+    verify = parser.add_mutually_exclusive_group()
+    verify.add_argument("--verify", action="store_true",
+                        help="verify (the default; with it, a model with nothing to verify against is an error)")
+    verify.add_argument("--no_verify", action="store_true",
+                        help="skip running TensorFlow and TFLite on the same inputs to compare them")
+    parser.add_argument("--report", default="", help="also write the ConversionReport as JSON here")
+    parser.add_argument("--html", default="", help="also write the HTML report (model, conversion, "
+                        "verification) here")
+    engine.add_engine_flags(parser)
+
+
+def add_conversion_flags(parser: argparse.ArgumentParser) -> None:
+    """The converter's flags (shared with `report`)."""
     parser.add_argument("--input_arrays", default="",
                         help="comma-separated inputs; any tensor (e.g. IteratorGetNext:0) cuts the graph there")
     parser.add_argument("--output_arrays", default="", help="comma-separated outputs")
@@ -46,32 +60,35 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         default="serve", help="SavedModel MetaGraph tags (default serve)")
     parser.add_argument("--signature_key", "--saved_model_signature_key", dest="signature_key",
                         default="", help="SavedModel signature (default serving_default)")
-    verify = parser.add_mutually_exclusive_group()
-    verify.add_argument("--verify", action="store_true",
-                        help="verify (the default; with it, a model with nothing to verify against is an error)")
-    verify.add_argument("--no_verify", action="store_true",
-                        help="skip running TensorFlow and TFLite on the same inputs to compare them")
-    parser.add_argument("--report", default="", help="also write the ConversionReport as JSON here")
-    engine.add_engine_flags(parser)
 
 
-def run(args):
-    from tflite_tools.convert.conversion import convert
-
-    options = dict(
+def conversion_options(args) -> dict:
+    """`convert`'s keyword arguments from the flags add_conversion_flags made."""
+    return dict(
         input_arrays=_names(args.input_arrays), output_arrays=_names(args.output_arrays),
         input_shapes=args.input_shapes or None, quantize=args.quantize,
         representative_data=args.representative_data or None,
         inference_input_type=args.inference_input_type, inference_output_type=args.inference_output_type,
         allow_select_tf_ops=args.allow_select_tf_ops, allow_custom_ops=args.allow_custom_ops,
         unsafe_deserialization=args.unsafe_deserialization, saved_model_tags=args.saved_model_tags,
-        signature_key=args.signature_key, verify=False if args.no_verify else (args.verify or None))
+        signature_key=args.signature_key)
+
+
+def run(args):
+    from tflite_tools.convert.conversion import convert
+
+    options = dict(conversion_options(args), verify=False if args.no_verify else (args.verify or None))
     model, checkpoint = _graph_and_checkpoint(args.models, args.checkpoint)
     native = engine.native_result("convert", args, model=model, checkpoint=checkpoint, **options)
     if native is not None:
         return native
-    return convert(model, args.output_file, checkpoint=checkpoint, report_file=args.report or None,
-                   **options)
+    if not args.html:
+        return convert(model, args.output_file, checkpoint=checkpoint, report_file=args.report or None,
+                       **options)
+    from tflite_tools.report.gather import conversion_page
+
+    return conversion_page(model, args.output_file, args.html, checkpoint=checkpoint,
+                           report_file=args.report or None, **options)
 
 
 def _graph_and_checkpoint(models, flag: str):

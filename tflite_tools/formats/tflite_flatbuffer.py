@@ -151,16 +151,18 @@ def read_io(flatbuffer: bytes):
 def const_parameters(model) -> int:
     """Elements of subgraph 0's tensors that carry data in a buffer."""
     subgraph = model.Subgraphs(0)
-    total = 0
-    for t in range(subgraph.TensorsLength()):
-        found = subgraph.Tensors(t)
-        index = found.Buffer()
-        if index <= 0 or index >= model.BuffersLength():
-            continue
-        buffer = model.Buffers(index)
-        if buffer.DataLength() or buffer.Size():
-            total += math.prod(int(d) for d in found.ShapeAsNumpy()) if found.ShapeLength() else 1
-    return total
+    return sum(constant_elements(model, subgraph.Tensors(t)) for t in range(subgraph.TensorsLength()))
+
+
+def constant_elements(model, found) -> int:
+    """Elements of the tflite.Tensor `found` when a buffer holds its data, else 0."""
+    index = found.Buffer()
+    if index <= 0 or index >= model.BuffersLength():
+        return 0
+    buffer = model.Buffers(index)
+    if buffer.DataLength() or buffer.Size():
+        return math.prod(int(d) for d in found.ShapeAsNumpy()) if found.ShapeLength() else 1
+    return 0
 
 
 def producer(model) -> str:

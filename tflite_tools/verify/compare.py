@@ -44,6 +44,8 @@ MIN_SNR_DB = {"float16": 40.0, "dynamic": 20.0, "int8": 20.0, "int16x8": 20.0}
 MIN_AGREEMENT = 0.9
 # SNR reported for identical outputs (zero noise), to keep JSON finite.
 SNR_CAP_DB = 200.0
+# Bins of the |tflite - tf| histogram each output keeps (the HTML report draws it).
+ERROR_BINS = 24
 
 
 def compare_all(report, sources, tflite, source_out, tflite_out, atol, rtol, signature):
@@ -132,7 +134,8 @@ def _compare(src, tensor, expected, actual, quantization, atol, rtol) -> verific
 
 def _errors(c, expected, actual, atol):
     """Max/mean absolute error, max relative error (|tf| floored at atol so
-    values near zero do not blow it up) and SNR in dB, over the elements
+    values near zero do not blow it up), the |tflite - tf| histogram from 0
+    to the max, and SNR in dB, over the elements
     where both sides are finite or equal; the others are counted in
     `nonfinite_mismatches` (and make the SNR -SNR_CAP_DB)."""
     e, a = np.asarray(expected, np.float64).ravel(), np.asarray(actual, np.float64).ravel()
@@ -145,6 +148,10 @@ def _errors(c, expected, actual, atol):
     c.max_abs_error = float(diff.max()) if diff.size else 0.0
     c.mean_abs_error = float(diff.mean()) if diff.size else 0.0
     c.max_rel_error = float((diff / np.maximum(np.abs(e), max(atol, 1e-12))).max()) if diff.size else 0.0
+    if diff.size:
+        counts, edges = np.histogram(diff, bins=ERROR_BINS, range=(0.0, c.max_abs_error or 1.0))
+        c.abs_error_counts.extend(int(n) for n in counts)
+        c.abs_error_edges.extend(float(x) for x in edges)
     signal, noise = float(np.sum(np.square(e))), float(np.sum(np.square(diff)))
     if c.nonfinite_mismatches or (signal == 0.0 and noise > 0.0):
         c.snr_db = -SNR_CAP_DB

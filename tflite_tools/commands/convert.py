@@ -44,6 +44,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         default="", help="SavedModel signature (default serving_default)")
     parser.add_argument("--verify", action="store_true",
                         help="run TensorFlow and TFLite on the same inputs and compare")
+    parser.add_argument("--layers", action="store_true",
+                        help="with --verify: compare every layer too, and name the first that diverges")
+    parser.add_argument("--keep_float", default="", metavar="OP_OR_TENSOR[,..]",
+                        help="with --quantize int8: keep these TFLite ops (CONV_2D) or tensors in float")
     parser.add_argument("--report", default="", help="also write the ConversionReport as JSON here")
     engine.add_engine_flags(parser)
 
@@ -58,7 +62,8 @@ def run(args):
         inference_input_type=args.inference_input_type, inference_output_type=args.inference_output_type,
         allow_select_tf_ops=args.allow_select_tf_ops, allow_custom_ops=args.allow_custom_ops,
         unsafe_deserialization=args.unsafe_deserialization, saved_model_tags=args.saved_model_tags,
-        signature_key=args.signature_key, verify=args.verify)
+        signature_key=args.signature_key, verify=args.verify, keep_float=_names(args.keep_float),
+        verify_layers=args.layers)
     model, checkpoint = _graph_and_checkpoint(args.models)
     native = engine.native_result("convert", args, model=model, checkpoint=checkpoint, **options)
     if native is not None:

@@ -200,19 +200,11 @@ def _shape(tf_shape) -> Optional[tuple]:
 def _graph_runner(model: LoadedModel, input_arrays, output_arrays, tags=None) -> SourceRunner:
     """A Session on the model's graph with its variables restored; fed and
     fetched by tensor name. Also runs TF1 SavedModels named by tensors."""
-    tf = tensorflow()
     if not output_arrays:
         raise UsageError(f"{model.path} is a graph, which does not say which nodes are its outputs; "
                          "pass --output_arrays.")
-    graph = tf.Graph()
-    session = tf.compat.v1.Session(graph=graph, config=tf.compat.v1.ConfigProto(allow_soft_placement=True))
+    graph, session = graph_session(model, tags)
     try:
-        if model.format in _SAVED_MODEL_FORMATS:
-            with graph.as_default():
-                tf.compat.v1.saved_model.loader.load(session, list(tags or model.detection.tags or ["serve"]),
-                                                     model.saved_model_dir)
-        else:
-            _import_and_restore(tf, model, graph, session)
         nodes = [op.name for op in graph.get_operations()]
         if not input_arrays:
             input_arrays = [op.name for op in graph.get_operations() if op.type == "Placeholder"]
@@ -227,6 +219,25 @@ def _graph_runner(model: LoadedModel, input_arrays, output_arrays, tags=None) ->
         return session.run(fetches, {t.tensor_name: feeds[t.name] for t in inputs})
 
     return SourceRunner(inputs, outputs, "graph", call, session.close)
+
+
+def graph_session(model: LoadedModel, tags=None):
+    """(graph, Session) on the model's graph with its variables restored:
+    graph kinds, and TF1 SavedModels loaded with `tags`."""
+    tf = tensorflow()
+    graph = tf.Graph()
+    session = tf.compat.v1.Session(graph=graph, config=tf.compat.v1.ConfigProto(allow_soft_placement=True))
+    try:
+        if model.format in _SAVED_MODEL_FORMATS:
+            with graph.as_default():
+                tf.compat.v1.saved_model.loader.load(session, list(tags or model.detection.tags or ["serve"]),
+                                                     model.saved_model_dir)
+        else:
+            _import_and_restore(tf, model, graph, session)
+    except BaseException:
+        session.close()
+        raise
+    return graph, session
 
 
 def _import_and_restore(tf, model: LoadedModel, graph, session) -> None:
@@ -350,13 +361,13 @@ def _signature_tensor_names(model: LoadedModel, key: str) -> dict:
 # --- Keras .h5 / .keras ------------------------------------------------------------------------------
 
 def _keras_runner(model: LoadedModel) -> SourceRunner:
-    keras_model = _load_keras(model.path)
-    inputs = [SourceTensor(_keras_name(t), np.dtype(t.dtype), tuple(t.shape)) for t in keras_model.inputs]
+    keras_model = load_keras(model.path)
+    inputs = [SourceTensor(keras_name(t), np.dtype(t.dtype), tuple(t.shape)) for t in keras_model.inputs]
     if isinstance(keras_model.output, dict):
         # Dict outputs flatten in sorted key order, as the converter exports them.
         named = sorted(keras_model.output.items())
     else:
-        names = getattr(keras_model, "output_names", None) or [_keras_name(t) for t in keras_model.outputs]
+        names = getattr(keras_model, "output_names", None) or [keras_name(t) for t in keras_model.outputs]
         named = list(zip(names, keras_model.outputs))
     # The TFLite converter exports Keras outputs under the signature keys
     # output_0, output_1, ... in that order.
@@ -369,7 +380,7 @@ def _keras_runner(model: LoadedModel) -> SourceRunner:
     def call(feeds):
         args = {t.name: feeds[t.name].astype(t.dtype, copy=False) for t in inputs}
         if isinstance(structure, dict):
-            packed = {key: args[_keras_name(t)] for key, t in structure.items()}
+            packed = {key: args[keras_name(t)] for key, t in structure.items()}
         elif isinstance(structure, (list, tuple)):
             packed = [args[t.name] for t in inputs]
         else:
@@ -384,11 +395,11 @@ def _keras_runner(model: LoadedModel) -> SourceRunner:
     return SourceRunner(inputs, outputs, "keras", call)
 
 
-def _keras_name(tensor) -> str:
+def keras_name(tensor) -> str:
     return strip_index(tensor.name.split("/")[0]) if "/" in tensor.name else strip_index(tensor.name)
 
 
-def _load_keras(path: str):
+def load_keras(path: str):
     """Keras 3 loads both .keras and .h5; safe_mode refuses Lambda-layer
     bytecode, so a model file cannot run arbitrary code here."""
     tensorflow()  # quiet TensorFlow's start-up before Keras imports it

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tflite_tools.proto import verification_pb2
+from tflite_tools.verify.layer_text import format_layers
 
 _S = verification_pb2.VerificationStatus
 
@@ -35,6 +36,8 @@ def format_text(report: verification_pb2.VerificationReport) -> str:
                 nonfinite = f"  NaN/inf mismatches {c.nonfinite_mismatches}" if c.nonfinite_mismatches else ""
                 lines.append(f"    max abs {c.max_abs_error:.3g}  max rel {c.max_rel_error:.3g}  "
                              f"mean abs {c.mean_abs_error:.3g}  SNR {c.snr_db:.1f} dB{agreement}{nonfinite}")
+    if report.HasField("layer_report"):
+        lines.append(format_layers(report.layer_report).rstrip("\n"))
     if report.checks:
         lines.append("structural checks:")
         lines.extend(f"  {check}" for check in report.checks)

@@ -6,7 +6,8 @@ with a digit appended when a name was taken ("dense/MatMul1"). `match_layers`
 reads those names back:
 
   * each ';' part is looked up as a node (the part as is, then without its
-    ":0" or trailing digits); constants are not candidates;
+    ":0" or trailing digits; then as the end of one node's name, for function
+    bodies inlined under a prefix); constants are not candidates;
   * the part latest in the graph's execution order wins: a fused op's output
     is the end of its chain;
   * from there the match walks forward through the ops the converter folds
@@ -71,12 +72,24 @@ class _Graph:
                 self.constant.add(node.name)
             for d in data:
                 self.consumers.setdefault(d, []).append(node.name)
+        # Inlined function bodies prefix their nodes ("StatefulPartitionedCall/MatMul"):
+        # a name may match the end of one node's name.
+        self.by_suffix = {}
+        for name in self.nodes:
+            parts = name.split("/")
+            for k in range(1, len(parts)):
+                self.by_suffix.setdefault("/".join(parts[k:]), []).append(name)
 
     def resolve(self, part: str) -> str:
         """The node a name part stands for, or ""."""
-        for name in (part, part.split(":")[0], re.sub(r"\d+$", "", part)):
+        names = (part, part.split(":")[0], re.sub(r"\d+$", "", part))
+        for name in names:
             if name in self.nodes and name not in self.constant:
                 return name
+        for name in names:
+            found = [n for n in self.by_suffix.get(name, ()) if n not in self.constant]
+            if len(found) == 1:
+                return found[0]
         return ""
 
     def chain_end(self, name: str, claimed: set) -> str:

@@ -92,13 +92,13 @@ def open_graph(model: LoadedModel, runner: tf_runner.SourceRunner, samples: list
         input_names = sorted(function.structured_input_signature[1])
         output_names = sorted(function.structured_outputs)
     else:
-        function, input_names, output_names = _keras_function(tf, model, runner, samples)
+        function, input_names, output_names = _keras_function(tf, runner, samples)
     return _frozen(tf, function, input_names, output_names, runner)
 
 
-def _keras_function(tf, model: LoadedModel, runner, samples) -> tuple:
-    """The Keras model traced at the first sample's shapes."""
-    keras_model = tf_runner.load_keras(model.path)
+def _keras_function(tf, runner, samples) -> tuple:
+    """The runner's Keras model traced at the first sample's shapes."""
+    keras_model = runner.keras_model
     structure = keras_model.input
     names = [t.name for t in runner.inputs]
 

@@ -71,6 +71,7 @@ class SourceRunner:
     _call: Callable[[dict], list]
     _close: Callable[[], None] = lambda: None
     path: str = ""
+    keras_model: object = None  # Keras sources: the loaded model (tf_intermediates traces it)
 
     def __call__(self, feeds: dict) -> dict:
         missing = [t.name for t in self.inputs if t.name not in feeds]
@@ -392,7 +393,7 @@ def _keras_runner(model: LoadedModel) -> SourceRunner:
             result = [result]
         return [np.asarray(r) for r in result]
 
-    return SourceRunner(inputs, outputs, "keras", call)
+    return SourceRunner(inputs, outputs, "keras", call, keras_model=keras_model)
 
 
 def keras_name(tensor) -> str:

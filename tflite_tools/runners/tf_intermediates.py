@@ -10,8 +10,8 @@ fetches graph tensors by name ("conv/Relu:0").
   * SavedModels: the signature's concrete function, its variables folded
     into constants (as the TFLite converter does before converting), run
     in a Session;
-  * Keras: the model traced as a tf.function at the sample shapes, folded
-    the same way. The converter traces the same layers, so the node names
+  * Keras: the model traced in a graph at the sample shapes, its variables
+    captured. The converter traces the same layers, so the node names
     ("functional_1/conv1_1/convolution") are the ones it writes into the
     .tflite's tensor names.
 """
@@ -19,6 +19,7 @@ fetches graph tensors by name ("conv/Relu:0").
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 
 import numpy as np
 
@@ -30,15 +31,14 @@ from tflite_tools.runners import tf_runner
 
 @dataclasses.dataclass
 class IntermediateGraph:
-    """`run(feeds, fetches) -> [arrays]`; `graph_def` holds every node a fetch may name."""
+    """`graph_def` holds every node a fetch may name; `fetch` runs them."""
 
     graph_def: object
+    graph: object  # the tf.Graph the tensors live in
     feeds: dict  # source input name -> graph tensor name
     outputs: list  # graph tensor names of the source outputs, in the runner's order
-    _session: object
-
-    def run(self, feeds: dict, fetches: list) -> list:
-        return self._session.run(fetches, {self.feeds[name]: value for name, value in feeds.items()})
+    _run: Callable[[dict, list], list]  # ({tensor name: value}, [tensor names]) -> values
+    _close: Callable[[], None]
 
     def fetch(self, samples: list, fetches: list) -> tuple[dict, dict]:
         """tensor name -> its values over all samples (stacked on a new
@@ -48,27 +48,28 @@ class IntermediateGraph:
         failed = {}
         for name in fetches:
             try:
-                self._session.graph.get_tensor_by_name(name)
+                self.graph.get_tensor_by_name(name)
             except (KeyError, ValueError) as exc:
                 failed[name] = str(exc).splitlines()[0]
         names = [name for name in fetches if name not in failed]
         values = {name: [] for name in names}
         for sample in samples:
+            feeds = {self.feeds[name]: value for name, value in sample.items()}
             try:
-                results = dict(zip(names, self.run(sample, names)))
-            except tf.errors.OpError:  # one bad fetch fails them all: fetch each alone
+                results = dict(zip(names, self._run(feeds, names)))
+            except (tf.errors.OpError, ValueError):  # one bad fetch fails them all: fetch each alone
                 results = {}
                 for name in names:
                     try:
-                        results[name] = self.run(sample, [name])[0]
-                    except tf.errors.OpError as exc:
-                        failed[name] = (exc.message or str(exc)).splitlines()[0]
+                        results[name] = self._run(feeds, [name])[0]
+                    except (tf.errors.OpError, ValueError) as exc:
+                        failed[name] = (getattr(exc, "message", None) or str(exc)).splitlines()[0]
             for name, value in results.items():
                 values[name].append(np.asarray(value))
         return {name: np.stack(v) for name, v in values.items() if v and name not in failed}, failed
 
     def close(self) -> None:
-        self._session.close()
+        self._close()
 
 
 def open_graph(model: LoadedModel, runner: tf_runner.SourceRunner, samples: list, *,
@@ -81,8 +82,8 @@ def open_graph(model: LoadedModel, runner: tf_runner.SourceRunner, samples: list
     tf = tensorflow()
     if runner.kind == "graph":
         graph, session = tf_runner.graph_session(model, saved_model_tags)
-        return IntermediateGraph(graph.as_graph_def(), {t.name: t.tensor_name for t in runner.inputs},
-                                 [t.tensor_name for t in runner.outputs], session)
+        return IntermediateGraph(graph.as_graph_def(), graph, {t.name: t.tensor_name for t in runner.inputs},
+                                 [t.tensor_name for t in runner.outputs], _session_run(session), session.close)
     if runner.kind == "saved_model":
         loaded = tf.saved_model.load(model.saved_model_dir, tags=list(saved_model_tags or model.detection.tags)
                                      or None)
@@ -91,13 +92,18 @@ def open_graph(model: LoadedModel, runner: tf_runner.SourceRunner, samples: list
         function = loaded.signatures[key]
         input_names = sorted(function.structured_input_signature[1])
         output_names = sorted(function.structured_outputs)
-    else:
-        function, input_names, output_names = _keras_function(tf, runner, samples)
-    return _frozen(tf, function, input_names, output_names, runner)
+        return _frozen(tf, function, input_names, output_names, runner)
+    return _keras_graph(tf, runner, samples)
 
 
-def _keras_function(tf, runner, samples) -> tuple:
-    """The runner's Keras model traced at the first sample's shapes."""
+def _session_run(session) -> Callable:
+    return lambda feeds, fetches: session.run(fetches, feeds)
+
+
+def _keras_graph(tf, runner, samples) -> IntermediateGraph:
+    """The runner's Keras model traced in a graph (tf.compat.v1.wrap_function)
+    at the first sample's shapes, its variables captured, not folded: each
+    fetch set runs as the pruned function computing it."""
     keras_model = runner.keras_model
     structure = keras_model.input
     names = [t.name for t in runner.inputs]
@@ -112,12 +118,24 @@ def _keras_function(tf, runner, samples) -> tuple:
             packed = args[0]
         result = keras_model(packed, training=False)
         if isinstance(result, dict):
-            return [result[t.name] for t in runner.outputs]
+            return [result[key] for key in sorted(result)]  # the runner's order
         return list(result) if isinstance(result, (list, tuple)) else [result]
 
     specs = [tf.TensorSpec(np.shape(samples[0][t.name]), t.dtype, name=t.name) for t in runner.inputs]
-    function = tf.function(call).get_concrete_function(*specs)
-    return function, names, None
+    wrapped = tf.compat.v1.wrap_function(call, specs)
+    graph = wrapped.graph
+    feeds = [t.name for t in wrapped.inputs[:len(specs)]]
+    pruned = {}
+
+    def run(values: dict, fetches: list) -> list:
+        key = tuple(fetches)
+        if key not in pruned:
+            pruned[key] = wrapped.prune(feeds=[graph.get_tensor_by_name(n) for n in feeds],
+                                        fetches=[graph.get_tensor_by_name(n) for n in fetches])
+        return [v.numpy() for v in pruned[key](*(tf.constant(values[n]) for n in feeds))]
+
+    return IntermediateGraph(graph.as_graph_def(), graph, dict(zip(names, feeds)),
+                             [t.name for t in wrapped.outputs], run, pruned.clear)
 
 
 def _frozen(tf, function, input_names, output_names, runner) -> IntermediateGraph:
@@ -133,8 +151,7 @@ def _frozen(tf, function, input_names, output_names, runner) -> IntermediateGrap
         tf.compat.v1.import_graph_def(graph_def, name="")
     session = tf.compat.v1.Session(graph=graph)
     feeds = dict(zip(input_names, (t.name for t in frozen.inputs)))
-    flat_outputs = [t.name for t in frozen.outputs]
-    if output_names is not None:  # signature outputs flatten in sorted key order
-        by_key = dict(zip(output_names, flat_outputs))
-        flat_outputs = [by_key[t.name] for t in runner.outputs]
-    return IntermediateGraph(graph_def, feeds, flat_outputs, session)
+    # Signature outputs flatten in sorted key order.
+    by_key = dict(zip(output_names, (t.name for t in frozen.outputs)))
+    return IntermediateGraph(graph_def, graph, feeds, [by_key[t.name] for t in runner.outputs],
+                             _session_run(session), session.close)

@@ -18,7 +18,9 @@ reads those names back:
   * QUANTIZE/DEQUANTIZE outputs stand for what their input stands for, and
     the model's outputs for the source outputs verify mapped them to.
 
-Only op outputs count (weights and other constants are not layers).
+Only op outputs count (weights and other constants are not layers). In a
+traced graph the variables are captured handles: what reads them counts as
+constant too.
 """
 
 from __future__ import annotations
@@ -36,6 +38,8 @@ FOLDED_OPS = frozenset({
 })
 _PASS_THROUGH_OPS = frozenset({"QUANTIZE", "DEQUANTIZE"})
 _CONSTANT_OPS = frozenset({"Const", "HostConst"})
+# tf.DataType enum value of a variable handle.
+_DT_RESOURCE = 20
 
 
 @dataclasses.dataclass
@@ -67,8 +71,9 @@ class _Graph:
         for i in order:
             node = nodes[i]
             data = [node_name_from_input(x) for x in node.input if not x.startswith("^")]
-            if node.op in _CONSTANT_OPS or (data and all(d in self.constant for d in data)
-                                             and node.op not in ("Placeholder", "PlaceholderWithDefault")):
+            if node.op in _CONSTANT_OPS or _captured_variable(node) or (
+                    data and all(d in self.constant for d in data)
+                    and node.op not in ("Placeholder", "PlaceholderWithDefault")):
                 self.constant.add(node.name)
             for d in data:
                 self.consumers.setdefault(d, []).append(node.name)
@@ -104,6 +109,12 @@ class _Graph:
             if node.op not in FOLDED_OPS or node.name in claimed or not all(o in self.constant for o in others):
                 return name
             name = node.name
+
+
+def _captured_variable(node) -> bool:
+    """A variable handle captured by a traced function: its values are
+    weights, constant for one run."""
+    return node.op == "Placeholder" and node.attr["dtype"].type == _DT_RESOURCE
 
 
 def match_layers(ops: list, tensors: dict, graph_def, known: dict) -> list:

@@ -82,7 +82,8 @@ def altered(cnn, workdir):
     """The CNN's .tflite with conv2's kernel negated in the flatbuffer bytes."""
     _, tflite = cnn
     _, kernel = _conv_kernel(tflite, 1)
-    content = open(tflite, "rb").read()
+    with open(tflite, "rb") as handle:
+        content = handle.read()
     assert content.count(kernel.tobytes()) == 1
     path = workdir / "altered.tflite"
     path.write_bytes(content.replace(kernel.tobytes(), (-kernel).tobytes()))

@@ -83,7 +83,7 @@ def resolve(model: bytes, names) -> tuple[list, list]:
         if name in op_names:
             ops.append(name)
             continue
-        wanted = {name, name[:-2] if name.endswith(":0") else name, re.sub(r"\d+$", "", name)}
+        wanted = {name, name.removesuffix(":0"), re.sub(r"\d+$", "", name)}
         found = [t for t in tensors if wanted & _parts(t)]
         if not found:
             raise UsageError(f"--keep_float {name} names no op or tensor of the model; pass a TFLite op "

@@ -17,8 +17,8 @@ def format_layers(report: verification_pb2.LayerReport) -> str:
         rule = f"SNR >= {report.min_snr_db:g} dB"
     else:
         rule = f"max |tflite - tf| <= {report.atol:g} + {report.rtol:g} * max |tf|"
-    lines = [f"layers: {report.matched} of {report.total} TFLite op outputs matched to TensorFlow tensors; "
-             f"per layer {rule}"]
+    lines = [(f"layers: {report.matched} of {report.total} TFLite op outputs matched to TensorFlow tensors; "
+              f"per layer {rule}")]
     quantized = any(c.scale for c in report.layers)
     header = f"  {'#':>3}  {'op':<18} {'tflite tensor':<{NAME_WIDTH}} {'max abs':>9} {'mean abs':>9} {'SNR dB':>7}"
     if quantized:

@@ -29,6 +29,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="verify (the default; with it, a model with nothing to verify against is an error)")
     verify.add_argument("--no_verify", action="store_true",
                         help="skip running TensorFlow and TFLite on the same inputs to compare them")
+    parser.add_argument("--layers", action="store_true",
+                        help="verify every layer too, and name the first that diverges")
     parser.add_argument("--report", default="", help="also write the ConversionReport as JSON here")
     parser.add_argument("--html", default="", help="also write the HTML report (model, conversion, "
                         "verification) here")
@@ -60,6 +62,8 @@ def add_conversion_flags(parser: argparse.ArgumentParser) -> None:
                         default="serve", help="SavedModel MetaGraph tags (default serve)")
     parser.add_argument("--signature_key", "--saved_model_signature_key", dest="signature_key",
                         default="", help="SavedModel signature (default serving_default)")
+    parser.add_argument("--keep_float", default="", metavar="OP_OR_TENSOR[,..]",
+                        help="with --quantize int8: keep these TFLite ops (CONV_2D) or tensors in float")
 
 
 def conversion_options(args) -> dict:
@@ -71,13 +75,14 @@ def conversion_options(args) -> dict:
         inference_input_type=args.inference_input_type, inference_output_type=args.inference_output_type,
         allow_select_tf_ops=args.allow_select_tf_ops, allow_custom_ops=args.allow_custom_ops,
         unsafe_deserialization=args.unsafe_deserialization, saved_model_tags=args.saved_model_tags,
-        signature_key=args.signature_key)
+        signature_key=args.signature_key, keep_float=_names(args.keep_float))
 
 
 def run(args):
     from tflite_tools.convert.conversion import convert
 
-    options = dict(conversion_options(args), verify=False if args.no_verify else (args.verify or None))
+    options = dict(conversion_options(args), verify=False if args.no_verify else (args.verify or None),
+                   verify_layers=args.layers)
     model, checkpoint = _graph_and_checkpoint(args.models, args.checkpoint)
     native = engine.native_result("convert", args, model=model, checkpoint=checkpoint, **options)
     if native is not None:

@@ -8,6 +8,7 @@ NOT_RUNNABLE: the text says plainly that it was NOT numerically verified.
 from __future__ import annotations
 
 import argparse
+import functools
 
 
 def _names(value: str) -> list[str]:
@@ -40,12 +41,21 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="SavedModel signature to run (default serving_default)")
     parser.add_argument("--saved_model_tags", type=_names, default=None,
                         help="comma-separated SavedModel MetaGraph tags (default: the detected ones)")
+    parser.add_argument("--layers", action="store_true",
+                        help="compare every intermediate tensor too and name the first layer that diverges; "
+                             "for an int8 model below its SNR, try layers in float and suggest --keep_float")
+    parser.add_argument("--representative_data", default=None, metavar="FILE.npz",
+                        help="with --layers: the calibration data of the keep-float trials "
+                             "(default: random inputs in --input_range)")
 
 
 def run(args):
+    from tflite_tools.convert.float_advice import verify_with_advice  # noqa: PLC0415 (as below)
     from tflite_tools.verify.verification import verify  # noqa: PLC0415 (keeps --help free of numpy/TF imports)
 
-    return verify(
+    check = functools.partial(verify_with_advice, representative_data=args.representative_data) \
+        if args.layers else verify
+    return check(
         args.source, args.tflite, input_data=args.input_data, input_range=args.input_range,
         seed=args.seed, num_samples=args.num_samples, atol=args.atol, rtol=args.rtol,
         input_arrays=args.input_arrays, output_arrays=args.output_arrays,

@@ -29,6 +29,7 @@ from typing import Optional
 
 from tflite_tools.convert import converter_api, graph_plan, keras_plan, live_plan, representative_data, \
     saved_model_plan
+from tflite_tools.convert import keep_float as keep_float_mod
 from tflite_tools.convert.job import DEFAULT_TAGS, Job, display_name
 from tflite_tools.core import fileio
 from tflite_tools.core.names import split_names
@@ -53,7 +54,8 @@ def convert(source, output_file: Optional[str] = None, *, input_arrays=None, out
             allow_select_tf_ops: bool = False, allow_custom_ops: bool = False,
             unsafe_deserialization: bool = False, saved_model_tags=None, signature_key: str = "",
             checkpoint: Optional[str] = None, verify: Optional[bool] = None,
-            report_file: Optional[str] = None) -> conversion_pb2.ConversionReport:
+            report_file: Optional[str] = None, keep_float=None,
+            verify_layers: bool = False) -> conversion_pb2.ConversionReport:
     """Convert `source` to TFLite and write it to `output_file` (if given).
 
     Args:
@@ -78,6 +80,9 @@ def convert(source, output_file: Optional[str] = None, *, input_arrays=None, out
         with (a path that is not a .tflite); True: required (UsageError
         when there is none); False: never.
       report_file: also write the report as JSON there.
+      keep_float: with quantize="int8", ops or tensors kept in float
+        (convert.keep_float).
+      verify_layers: with verify, compare every layer too (verify.layers).
 
     Returns:
       The ConversionReport.
@@ -101,7 +106,12 @@ def convert(source, output_file: Optional[str] = None, *, input_arrays=None, out
         allow_select_tf_ops=allow_select_tf_ops, allow_custom_ops=allow_custom_ops,
         unsafe_deserialization=unsafe_deserialization,
         saved_model_tags=split_names(saved_model_tags) or list(DEFAULT_TAGS),
-        signature_key=signature_key or "", engine="python")
+        signature_key=signature_key or "", engine="python",
+        keep_float=split_names(keep_float) if isinstance(keep_float, str) else list(keep_float or []),
+        verify_layers=verify_layers)
+    keep_float_mod.check(options.quantize, options.keep_float)
+    if verify_layers and not verify:
+        raise UsageError("--layers compares the layers of a verification; add --verify.")
     if quantize not in converter_api.QUANTIZE_MODES:
         raise UsageError(f"--quantize {quantize} is not a mode; use one of "
                          f"{', '.join(converter_api.QUANTIZE_MODES)}.")
@@ -276,7 +286,11 @@ def _run(job: Job, plan) -> bytes:
         allow_select_tf_ops=job.options.allow_select_tf_ops, allow_custom_ops=job.options.allow_custom_ops)
     job.report.converter_entry_point = plan.entry_point
     started = time.perf_counter()
-    flatbuffer = converter_api.run(plan)
+    if job.options.keep_float:
+        flatbuffer = keep_float_mod.run(plan, list(job.options.keep_float), dataset,
+                                        job.options.inference_input_type in ("int8", "uint8"))
+    else:
+        flatbuffer = converter_api.run(plan)
     job.report.timings.convert_ms = (time.perf_counter() - started) * 1000
     variable_ops = sorted({o.op for o in read_ops(flatbuffer) if o.op in _RESOURCE_VARIABLE_OPS})
     if variable_ops and plan.fallback is not None:
@@ -293,7 +307,8 @@ def _run(job: Job, plan) -> bytes:
 
 def _verify(job: Job, model: Optional[LoadedModel], output_file, flatbuffer, required: bool) -> None:
     """Fill `report.verification`: the flatbuffer (not yet written) against `model`."""
-    from tflite_tools.verify.verification import verify_conversion  # noqa: PLC0415 (numpy, LiteRT)
+    from tflite_tools.verify.layers import layer_verification  # noqa: PLC0415 (numpy, LiteRT)
+    from tflite_tools.verify.verification import verify_conversion  # noqa: PLC0415
 
     report = job.report
     if report.source.format == "TFLITE":
@@ -316,7 +331,8 @@ def _verify(job: Job, model: Optional[LoadedModel], output_file, flatbuffer, req
         if report.options.signature_key:
             kwargs.update(signature_key=report.options.signature_key,
                           saved_model_tags=list(report.options.saved_model_tags))
-        report.verification.CopyFrom(verify_conversion(_with_checkpoint(model, job.checkpoint), path, **kwargs))
+        check = layer_verification if report.options.verify_layers else verify_conversion
+        report.verification.CopyFrom(check(_with_checkpoint(model, job.checkpoint), path, **kwargs))
     report.verification.tflite_path = output_file or ""
     report.timings.verify_ms = (time.perf_counter() - started) * 1000
 

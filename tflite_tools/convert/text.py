@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from tflite_tools.proto import conversion_pb2, verification_pb2
 from tflite_tools.verify.text import output_lines
+from tflite_tools.verify.layer_text import format_layers
 
 
 def format_text(report: conversion_pb2.ConversionReport) -> str:
@@ -21,6 +22,8 @@ def format_text(report: conversion_pb2.ConversionReport) -> str:
             lines.append(f"  {(kind + ':').ljust(11)}{t.name} {t.dtype}[{shape}]")
     if report.options.quantize and report.options.quantize != "none":
         lines.append(f"  quantize:  {report.options.quantize}")
+    if report.options.keep_float:
+        lines.append(f"  in float:  {', '.join(report.options.keep_float)}")
     ops = ", ".join(f"{o.op}{'' if o.kind == 'builtin' else ' (' + o.kind + ')'} x{o.count}"
                     for o in report.ops)
     lines.append(f"  ops:       {ops}")
@@ -31,5 +34,7 @@ def format_text(report: conversion_pb2.ConversionReport) -> str:
         status = verification_pb2.VerificationStatus.Name(report.verification.status)
         lines.append(f"  verify:    {status}{': ' + report.verification.message if report.verification.message else ''}")
         lines.extend(output_lines(report.verification, " " * 13))
+    if report.verification.HasField("layer_report"):
+        lines.extend(f"  {line}" for line in format_layers(report.verification.layer_report).splitlines())
     lines.append(f"  time:      {report.timings.total_ms:.0f} ms")
     return "\n".join(lines) + "\n"

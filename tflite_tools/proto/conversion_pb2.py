@@ -16,7 +16,7 @@ from tflite_tools.proto import common_pb2 as tflite__tools_dot_proto_dot_common_
 from tflite_tools.proto import verification_pb2 as tflite__tools_dot_proto_dot_verification__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#tflite_tools/proto/conversion.proto\x12\x0ctflite_tools\x1a\x1ftflite_tools/proto/common.proto\x1a%tflite_tools/proto/verification.proto\"\xda\x02\n\x11\x43onversionOptions\x12\x14\n\x0cinput_arrays\x18\x01 \x03(\t\x12\x15\n\routput_arrays\x18\x02 \x03(\t\x12\x14\n\x0cinput_shapes\x18\x03 \x01(\t\x12\x10\n\x08quantize\x18\x04 \x01(\t\x12\x1b\n\x13representative_data\x18\x05 \x01(\t\x12\x1c\n\x14inference_input_type\x18\x06 \x01(\t\x12\x1d\n\x15inference_output_type\x18\x07 \x01(\t\x12\x1b\n\x13\x61llow_select_tf_ops\x18\x08 \x01(\x08\x12\x18\n\x10\x61llow_custom_ops\x18\t \x01(\x08\x12\x1e\n\x16unsafe_deserialization\x18\n \x01(\x08\x12\x18\n\x10saved_model_tags\x18\x0b \x03(\t\x12\x15\n\rsignature_key\x18\x0c \x01(\t\x12\x0e\n\x06\x65ngine\x18\r \x01(\t\"2\n\x07OpUsage\x12\n\n\x02op\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x03\"f\n\x07Timings\x12\x0f\n\x07load_ms\x18\x01 \x01(\x01\x12\x11\n\tfreeze_ms\x18\x02 \x01(\x01\x12\x12\n\nconvert_ms\x18\x03 \x01(\x01\x12\x11\n\tverify_ms\x18\x04 \x01(\x01\x12\x10\n\x08total_ms\x18\x05 \x01(\x01\"\xe6\x03\n\x10\x43onversionReport\x12$\n\x06source\x18\x01 \x01(\x0b\x32\x14.tflite_tools.Source\x12(\n\x06inputs\x18\x02 \x03(\x0b\x32\x18.tflite_tools.TensorSpec\x12)\n\x07outputs\x18\x03 \x03(\x0b\x32\x18.tflite_tools.TensorSpec\x12\x1a\n\x12tensorflow_version\x18\x04 \x01(\t\x12\x1d\n\x15\x63onverter_entry_point\x18\x05 \x01(\t\x12\x30\n\x07options\x18\x06 \x01(\x0b\x32\x1f.tflite_tools.ConversionOptions\x12\x13\n\x0boutput_path\x18\x07 \x01(\t\x12\x19\n\x11output_size_bytes\x18\x08 \x01(\x03\x12\x15\n\routput_sha256\x18\t \x01(\t\x12\"\n\x03ops\x18\n \x03(\x0b\x32\x15.tflite_tools.OpUsage\x12&\n\x07timings\x18\x0b \x01(\x0b\x32\x15.tflite_tools.Timings\x12\x36\n\x0cverification\x18\x0c \x01(\x0b\x32 .tflite_tools.VerificationReport\x12\r\n\x05steps\x18\r \x03(\t\x12\x10\n\x08warnings\x18\x0e \x03(\tb\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n#tflite_tools/proto/conversion.proto\x12\x0ctflite_tools\x1a\x1ftflite_tools/proto/common.proto\x1a%tflite_tools/proto/verification.proto\"\x85\x03\n\x11\x43onversionOptions\x12\x14\n\x0cinput_arrays\x18\x01 \x03(\t\x12\x15\n\routput_arrays\x18\x02 \x03(\t\x12\x14\n\x0cinput_shapes\x18\x03 \x01(\t\x12\x10\n\x08quantize\x18\x04 \x01(\t\x12\x1b\n\x13representative_data\x18\x05 \x01(\t\x12\x1c\n\x14inference_input_type\x18\x06 \x01(\t\x12\x1d\n\x15inference_output_type\x18\x07 \x01(\t\x12\x1b\n\x13\x61llow_select_tf_ops\x18\x08 \x01(\x08\x12\x18\n\x10\x61llow_custom_ops\x18\t \x01(\x08\x12\x1e\n\x16unsafe_deserialization\x18\n \x01(\x08\x12\x18\n\x10saved_model_tags\x18\x0b \x03(\t\x12\x15\n\rsignature_key\x18\x0c \x01(\t\x12\x0e\n\x06\x65ngine\x18\r \x01(\t\x12\x12\n\nkeep_float\x18\x1e \x03(\t\x12\x15\n\rverify_layers\x18\x1f \x01(\x08\"2\n\x07OpUsage\x12\n\n\x02op\x18\x01 \x01(\t\x12\x0c\n\x04kind\x18\x02 \x01(\t\x12\r\n\x05\x63ount\x18\x03 \x01(\x03\"f\n\x07Timings\x12\x0f\n\x07load_ms\x18\x01 \x01(\x01\x12\x11\n\tfreeze_ms\x18\x02 \x01(\x01\x12\x12\n\nconvert_ms\x18\x03 \x01(\x01\x12\x11\n\tverify_ms\x18\x04 \x01(\x01\x12\x10\n\x08total_ms\x18\x05 \x01(\x01\"\xe6\x03\n\x10\x43onversionReport\x12$\n\x06source\x18\x01 \x01(\x0b\x32\x14.tflite_tools.Source\x12(\n\x06inputs\x18\x02 \x03(\x0b\x32\x18.tflite_tools.TensorSpec\x12)\n\x07outputs\x18\x03 \x03(\x0b\x32\x18.tflite_tools.TensorSpec\x12\x1a\n\x12tensorflow_version\x18\x04 \x01(\t\x12\x1d\n\x15\x63onverter_entry_point\x18\x05 \x01(\t\x12\x30\n\x07options\x18\x06 \x01(\x0b\x32\x1f.tflite_tools.ConversionOptions\x12\x13\n\x0boutput_path\x18\x07 \x01(\t\x12\x19\n\x11output_size_bytes\x18\x08 \x01(\x03\x12\x15\n\routput_sha256\x18\t \x01(\t\x12\"\n\x03ops\x18\n \x03(\x0b\x32\x15.tflite_tools.OpUsage\x12&\n\x07timings\x18\x0b \x01(\x0b\x32\x15.tflite_tools.Timings\x12\x36\n\x0cverification\x18\x0c \x01(\x0b\x32 .tflite_tools.VerificationReport\x12\r\n\x05steps\x18\r \x03(\t\x12\x10\n\x08warnings\x18\x0e \x03(\tb\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -24,11 +24,11 @@ _builder.BuildTopDescriptorsAndMessages(DESCRIPTOR, 'tflite_tools.proto.conversi
 if _descriptor._USE_C_DESCRIPTORS == False:
   DESCRIPTOR._options = None
   _globals['_CONVERSIONOPTIONS']._serialized_start=126
-  _globals['_CONVERSIONOPTIONS']._serialized_end=472
-  _globals['_OPUSAGE']._serialized_start=474
-  _globals['_OPUSAGE']._serialized_end=524
-  _globals['_TIMINGS']._serialized_start=526
-  _globals['_TIMINGS']._serialized_end=628
-  _globals['_CONVERSIONREPORT']._serialized_start=631
-  _globals['_CONVERSIONREPORT']._serialized_end=1117
+  _globals['_CONVERSIONOPTIONS']._serialized_end=515
+  _globals['_OPUSAGE']._serialized_start=517
+  _globals['_OPUSAGE']._serialized_end=567
+  _globals['_TIMINGS']._serialized_start=569
+  _globals['_TIMINGS']._serialized_end=671
+  _globals['_CONVERSIONREPORT']._serialized_start=674
+  _globals['_CONVERSIONREPORT']._serialized_end=1160
 # @@protoc_insertion_point(module_scope)

@@ -72,6 +72,7 @@ class SourceRunner:
     _call: Callable[[dict], list]
     _close: Callable[[], None] = lambda: None
     path: str = ""
+    keras_model: object = None  # Keras sources: the loaded model (tf_intermediates traces it)
 
     def __call__(self, feeds: dict) -> dict:
         missing = [t.name for t in self.inputs if t.name not in feeds]
@@ -201,19 +202,11 @@ def _shape(tf_shape) -> Optional[tuple]:
 def _graph_runner(model: LoadedModel, input_arrays, output_arrays, tags=None) -> SourceRunner:
     """A Session on the model's graph with its variables restored; fed and
     fetched by tensor name. Also runs TF1 SavedModels named by tensors."""
-    tf = tensorflow()
     if not output_arrays:
         raise UsageError(f"{model.path} is a graph, which does not say which nodes are its outputs; "
                          "pass --output_arrays.")
-    graph = tf.Graph()
-    session = tf.compat.v1.Session(graph=graph, config=tf.compat.v1.ConfigProto(allow_soft_placement=True))
+    graph, session = graph_session(model, tags)
     try:
-        if model.format in _SAVED_MODEL_FORMATS:
-            with graph.as_default():
-                tf.compat.v1.saved_model.loader.load(session, list(tags or model.detection.tags or ["serve"]),
-                                                     model.saved_model_dir)
-        else:
-            _import_and_restore(tf, model, graph, session)
         nodes = [op.name for op in graph.get_operations()]
         if not input_arrays:
             input_arrays = [op.name for op in graph.get_operations() if op.type == "Placeholder"]
@@ -228,6 +221,25 @@ def _graph_runner(model: LoadedModel, input_arrays, output_arrays, tags=None) ->
         return session.run(fetches, {t.tensor_name: feeds[t.name] for t in inputs})
 
     return SourceRunner(inputs, outputs, "graph", call, session.close)
+
+
+def graph_session(model: LoadedModel, tags=None):
+    """(graph, Session) on the model's graph with its variables restored:
+    graph kinds, and TF1 SavedModels loaded with `tags`."""
+    tf = tensorflow()
+    graph = tf.Graph()
+    session = tf.compat.v1.Session(graph=graph, config=tf.compat.v1.ConfigProto(allow_soft_placement=True))
+    try:
+        if model.format in _SAVED_MODEL_FORMATS:
+            with graph.as_default():
+                tf.compat.v1.saved_model.loader.load(session, list(tags or model.detection.tags or ["serve"]),
+                                                     model.saved_model_dir)
+        else:
+            _import_and_restore(tf, model, graph, session)
+    except BaseException:
+        session.close()
+        raise
+    return graph, session
 
 
 def _import_and_restore(tf, model: LoadedModel, graph, session) -> None:
@@ -352,12 +364,12 @@ def _signature_tensor_names(model: LoadedModel, key: str) -> dict:
 
 def _keras_runner(model: LoadedModel) -> SourceRunner:
     keras_model = keras_loader.keras_model(model)
-    inputs = [SourceTensor(_keras_name(t), _numpy_dtype(t.dtype), tuple(t.shape)) for t in keras_model.inputs]
+    inputs = [SourceTensor(keras_name(t), _numpy_dtype(t.dtype), tuple(t.shape)) for t in keras_model.inputs]
     if isinstance(keras_model.output, dict):
         # Dict outputs flatten in sorted key order, as the converter exports them.
         named = sorted(keras_model.output.items())
     else:
-        names = getattr(keras_model, "output_names", None) or [_keras_name(t) for t in keras_model.outputs]
+        names = getattr(keras_model, "output_names", None) or [keras_name(t) for t in keras_model.outputs]
         named = list(zip(names, keras_model.outputs))
     # The TFLite converter exports Keras outputs under the signature keys
     # output_0, output_1, ... in that order.
@@ -370,7 +382,7 @@ def _keras_runner(model: LoadedModel) -> SourceRunner:
     def call(feeds):
         args = {t.name: feeds[t.name].astype(t.dtype, copy=False) for t in inputs}
         if isinstance(structure, dict):
-            packed = {key: args[_keras_name(t)] for key, t in structure.items()}
+            packed = {key: args[keras_name(t)] for key, t in structure.items()}
         elif isinstance(structure, (list, tuple)):
             packed = [args[t.name] for t in inputs]
         else:
@@ -382,10 +394,10 @@ def _keras_runner(model: LoadedModel) -> SourceRunner:
             result = [result]
         return [np.asarray(r) for r in result]
 
-    return SourceRunner(inputs, outputs, "keras", call)
+    return SourceRunner(inputs, outputs, "keras", call, keras_model=keras_model)
 
 
-def _keras_name(tensor) -> str:
+def keras_name(tensor) -> str:
     return strip_index(tensor.name.split("/")[0]) if "/" in tensor.name else strip_index(tensor.name)
 
 

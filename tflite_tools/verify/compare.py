@@ -113,12 +113,12 @@ def _compare(src, tensor, expected, actual, quantization, atol, rtol) -> verific
         c.agreement = float(np.mean(expected == actual)) if expected.size else 1.0
         c.passed = bool(np.array_equal(expected, actual))
         if numeric:
-            _errors(c, expected, actual, 0.0)
+            errors(c, expected, actual, 0.0)
         return c
     explicit = atol is not None or rtol is not None
     atol = FLOAT_ATOL if atol is None else atol
     rtol = FLOAT_RTOL if rtol is None else rtol
-    _errors(c, expected, actual, atol)
+    errors(c, expected, actual, atol)
     c.agreement = _agreement(expected, actual)
     if quantization != "none" and not explicit:
         c.criterion = "snr+argmax"
@@ -132,7 +132,7 @@ def _compare(src, tensor, expected, actual, quantization, atol, rtol) -> verific
     return c
 
 
-def _errors(c, expected, actual, atol):
+def errors(c, expected, actual, atol):
     """Max/mean absolute error, max relative error (|tf| floored at atol so
     values near zero do not blow it up), the |tflite - tf| histogram from 0
     to the max, and SNR in dB, over the elements

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tflite_tools.proto import verification_pb2
+from tflite_tools.verify.layer_text import format_layers
 
 _S = verification_pb2.VerificationStatus
 
@@ -28,6 +29,8 @@ def format_text(report: verification_pb2.VerificationReport) -> str:
     if report.outputs:
         lines.append("outputs:")
         lines.extend(output_lines(report, "  "))
+    if report.HasField("layer_report"):
+        lines.append(format_layers(report.layer_report).rstrip("\n"))
     if report.checks:
         lines.append("structural checks:")
         lines.extend(f"  {check}" for check in report.checks)

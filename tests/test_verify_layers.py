@@ -8,7 +8,9 @@
     orders of magnitude, a large pair cancelling on two equal inputs, so the
     int8 rounding of the pair swamps the small weights) is localized to that
     layer, the keep-float trials suggest it, and `convert --keep_float` on it
-    lifts the output SNR over the minimum.
+    lifts the output SNR over the minimum;
+  * the per-layer errors reach the HTML report (a table, looked at in
+    headless chromium) and Model Explorer (node-data overlays).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import sys
 import numpy as np
 import pytest
 
+from browser import page_in_chromium
 from tflite_tools.cli import main
 from tflite_tools.convert.conversion import convert
 from tflite_tools.core.lazy_tf import tensorflow
@@ -118,7 +121,7 @@ def hostile(workdir):
     data = str(workdir / "calibration.npz")
     np.savez(data, features=rng.uniform(0, 1, (32, 1, 16)).astype(np.float32))
     tflite = str(workdir / "hostile_int8.tflite")
-    convert(path, tflite, quantize="int8", representative_data=data)
+    convert(path, tflite, quantize="int8", representative_data=data, verify=False)
     return path, tflite, data
 
 
@@ -204,7 +207,7 @@ def test_saved_model_function_bodies_are_matched(saved_model_tf2, tmp_path):
 
 @pytest.mark.parametrize("argv, words", [
     (["--quantize", "dynamic", "--keep_float", "CONV_2D"], "needs --quantize int8"),
-    (["--layers"], "add --verify"),
+    (["--no_verify", "--layers"], "drop --no_verify"),
 ])
 def test_keep_float_and_layers_usage_errors(cnn, tmp_path, argv, words):
     source, _ = cnn
@@ -222,3 +225,38 @@ def test_keep_float_names_must_name_something(hostile, tmp_path):
     assert code == 2 and "no_such_layer names no op or tensor" in err
     assert not out_path.exists()
 
+
+
+def test_report_page_shows_each_layer_and_the_first_divergent(hostile, tmp_path):
+    source, _, data = hostile
+    page_path = tmp_path / "layers.html"
+    code, out, err = _cli("report", source, "-o", str(page_path), "--verify", "--layers", "--quantize", "int8",
+                          "--representative_data", data)
+    assert code == 4 and page_path.exists(), err  # the page is written, then the mismatch reported
+    with page_in_chromium() as (page, seen):
+        page.goto(page_path.as_uri())
+        rows = page.query_selector_all("table#layers tr")[1:]
+        assert len(rows) >= 4
+        first = page.inner_text("#first-divergent")
+        assert "hostile" in first
+        marked = page.query_selector("table#layers tr.first-divergent")
+        assert marked.is_visible() and first in marked.inner_text() and "out" in marked.inner_text()
+        assert "SNR ≥ 20 dB" in page.inner_text("section#layers")
+    assert seen.errors == []
+
+
+def test_explore_overlays_each_layers_snr(hostile, tmp_path):
+    source, tflite, data = hostile
+    overlay = tmp_path / "overlay.json"
+    code, _, err = _cli("explore", source, "--layers", "--quantize", "int8", "--representative_data", data,
+                        "--overlay_only", str(overlay))
+    assert code == 0, err
+    support = json.loads(overlay.read_text())["main"]["results"]
+    snr = json.loads((tmp_path / "overlay.layer_snr_db.json").read_text())["main"]["results"]
+    errors = json.loads((tmp_path / "overlay.layer_max_abs_error.json").read_text())["main"]["results"]
+    assert snr and set(snr) <= set(support) and set(errors) == set(snr)  # keyed as Model Explorer's nodes
+    hostile_node = next(k for k in snr if "hostile" in k)
+    dense1_node = next(k for k in snr if "dense1" in k)
+    assert snr[hostile_node]["value"] < 20 < snr[dense1_node]["value"]
+    code, _, err = _cli("explore", tflite, "--layers", "--overlay_only", str(tmp_path / "refused.json"))
+    assert code == 2 and "already a .tflite" in err and not (tmp_path / "refused.json").exists()

@@ -1,7 +1,8 @@
 """`tflite-tools explore MODEL [--tflite OUT.tflite]`: Google AI Edge Model
 Explorer on the model's .tflite, with op support (builtin / select TF /
 custom / unsupported, from a trial conversion) and parameters per node as
-node-data overlays. --no_browser prints the loopback URL instead of opening
+node-data overlays (with --layers, each layer's SNR and max error against
+TensorFlow too). --no_browser prints the loopback URL instead of opening
 a browser; --overlay_only FILE writes the overlays for your own Model
 Explorer and serves nothing. Model Explorer: pip install 'tflite-tools[explore]'.
 """
@@ -22,7 +23,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--port", type=int, default=8080, help="loopback port (default 8080, or the next free)")
     parser.add_argument("--overlay_only", default="", metavar="FILE",
                         help="write the overlays as Model Explorer node data (FILE: op support, "
-                             "FILE's stem + .parameters.json: parameters) and serve nothing")
+                             "FILE's stem + .parameters.json: parameters, + .layer_snr_db.json and "
+                             ".layer_max_abs_error.json with --layers) and serve nothing")
+    parser.add_argument("--layers", action="store_true",
+                        help="verify layer by layer too: each layer's SNR and max error as overlays")
     add_conversion_flags(parser)
 
 
@@ -34,9 +38,11 @@ def run(args):
         explorer.require_model_explorer()
     with tempfile.TemporaryDirectory(prefix="tflite-tools-explore-") as tmp:
         tflite = args.tflite or os.path.join(tmp, "model.tflite")
-        shown, node_data = explorer.prepare(args.model, tflite, **conversion_options(args))
+        shown, node_data = explorer.prepare(args.model, tflite, layers=args.layers,
+                                            **conversion_options(args))
         if args.overlay_only:
-            for path, data in zip(_overlay_paths(args.overlay_only), node_data.values()):
+            for name, data in node_data.items():
+                path = _overlay_path(args.overlay_only, name)
                 fileio.write_atomic(path, explorer.overlay_json(data))
                 args.progress.write(f"Wrote {path}\n")
             return
@@ -44,5 +50,9 @@ def run(args):
         explorer.serve(shown, node_data, args.port, open_browser=not args.no_browser)
 
 
-def _overlay_paths(path: str) -> tuple[str, str]:
-    return path, path.removesuffix(".json") + ".parameters.json"
+def _overlay_path(path: str, name: str) -> str:
+    """FILE for the first overlay (op support); FILE's stem + .parameters.json,
+    .layer_snr_db.json, ... for the others."""
+    if name == "op support":
+        return path
+    return f"{path.removesuffix('.json')}.{name.replace(' ', '_')}.json"

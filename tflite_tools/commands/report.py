@@ -22,6 +22,8 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="convert and verify every --quantize mode; chart size, accuracy and latency")
     parser.add_argument("--benchmark", action="store_true",
                         help="add TensorFlow's and TFLite's latency side by side")
+    parser.add_argument("--layers", action="store_true",
+                        help="with --verify: every layer's error, and the first that diverges")
     add_conversion_flags(parser)
 
 
@@ -29,4 +31,4 @@ def run(args):
     from tflite_tools.report.gather import report
 
     return report(args.model, args.output, verify=args.verify, quantize_sweep=args.quantize_sweep,
-                  benchmark=args.benchmark, tflite=args.tflite or None, **conversion_options(args))
+                  benchmark=args.benchmark, tflite=args.tflite or None, verify_layers=args.layers, **conversion_options(args))

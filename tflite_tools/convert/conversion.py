@@ -110,8 +110,8 @@ def convert(source, output_file: Optional[str] = None, *, input_arrays=None, out
         keep_float=split_names(keep_float) if isinstance(keep_float, str) else list(keep_float or []),
         verify_layers=verify_layers)
     keep_float_mod.check(options.quantize, options.keep_float)
-    if verify_layers and not verify:
-        raise UsageError("--layers compares the layers of a verification; add --verify.")
+    if verify_layers and verify is False:
+        raise UsageError("--layers compares the layers of a verification; drop --no_verify.")
     if quantize not in converter_api.QUANTIZE_MODES:
         raise UsageError(f"--quantize {quantize} is not a mode; use one of "
                          f"{', '.join(converter_api.QUANTIZE_MODES)}.")

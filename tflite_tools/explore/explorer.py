@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 
-from tflite_tools.errors import ConversionError, UsageError
+from tflite_tools.errors import ConversionError, UsageError, VerificationMismatch
 from tflite_tools.explore.overlays import overlays
 from tflite_tools.formats.detect import detect
 from tflite_tools.proto import summary_pb2
@@ -23,30 +23,47 @@ INSTALL_HINT = ("Model Explorer is not installed; install it with: pip install '
                 "(or pip install ai-edge-model-explorer)")
 
 
-def prepare(model: str, tflite_path: str, **convert_options) -> tuple[str, dict]:
+def prepare(model: str, tflite_path: str, layers: bool = False, **convert_options) -> tuple[str, dict]:
     """(the .tflite to show, overlay name -> node data). A TensorFlow model is
-    converted to `tflite_path` with `convert`'s options."""
+    converted to `tflite_path` with `convert`'s options; with `layers`, and
+    verified layer by layer (the error overlays)."""
+    layer_report = None
     if detect(model).format == summary_pb2.TFLITE:
+        if layers:
+            raise UsageError(f"{model} is already a .tflite: per-layer errors need the TensorFlow model "
+                             "it came from; explore that one with --layers.")
         shown, unsupported = model, set()
     else:
-        shown, unsupported = tflite_path, _trial_conversion(model, tflite_path, convert_options)
+        options = dict(convert_options, verify=layers, verify_layers=layers)
+        shown, (unsupported, conversion) = tflite_path, _trial_conversion(model, tflite_path, options)
+        layer_report = conversion.verification.layer_report if layers else None
     with open(shown, "rb") as f:
-        return shown, overlays(f.read(), unsupported)
+        return shown, overlays(f.read(), unsupported, layer_report)
 
 
-def _trial_conversion(model, tflite_path, options) -> set:
+def _trial_conversion(model, tflite_path, options):
     """Convert as asked; when builtins refuse, again with select TF and custom
-    ops allowed. Returns the ops only custom ops let through."""
-    from tflite_tools.convert.conversion import convert  # noqa: PLC0415 (imports TensorFlow)
-
+    ops allowed. Returns (the ops only custom ops let through, the
+    ConversionReport); a verification mismatch is kept, not raised."""
     try:
-        convert(model, tflite_path, **options)
-        return set()
+        return set(), _convert(model, tflite_path, options)
     except ConversionError:
         if options.get("allow_select_tf_ops") and options.get("allow_custom_ops"):
             raise
-    report = convert(model, tflite_path, **dict(options, allow_select_tf_ops=True, allow_custom_ops=True))
-    return {u.op for u in report.ops if u.kind == "custom"}
+    report = _convert(model, tflite_path, dict(options, allow_select_tf_ops=True, allow_custom_ops=True))
+    return {u.op for u in report.ops if u.kind == "custom"}, report
+
+
+def _convert(model, tflite_path, options):
+    from tflite_tools.convert.conversion import convert  # noqa: PLC0415 (imports TensorFlow)
+
+    try:
+        return convert(model, tflite_path, **options)
+    except VerificationMismatch as mismatch:
+        # The overlays show where it diverges, on the .tflite a mismatch
+        # leaves unwritten: convert again without verifying to write it.
+        convert(model, tflite_path, **dict(options, verify=False, verify_layers=False))
+        return mismatch.result
 
 
 def overlay_json(data: dict) -> str:

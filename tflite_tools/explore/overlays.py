@@ -9,6 +9,8 @@ overlay is a function of the flatbuffer's model returning `{key: result}`;
     >>> data = overlays(flatbuffer_bytes, unsupported={"Erfinv"})
     >>> sorted(data)
     ['op support', 'parameters']
+
+With a LayerReport (`explore --layers`), each layer's SNR and max error too.
 """
 
 from __future__ import annotations
@@ -53,8 +55,25 @@ def parameters(model) -> dict:
     return {"results": results, "gradient": _GRADIENT}
 
 
-def overlays(data: bytes, unsupported=frozenset()) -> dict[str, dict]:
-    """Overlay name -> Model Explorer ModelNodeData ({graph id: GraphNodeData})."""
+def layer_errors(layer_report, figure: str) -> dict:
+    """A per-layer verification figure (verify.layer_overlay.FIGURES) per
+    node; low SNR (or high error) darkest."""
+    from tflite_tools.verify.layer_overlay import overlay_values  # noqa: PLC0415
+
+    values = overlay_values(layer_report, figure)
+    tensors = {c.tflite_tensor for c in layer_report.layers}
+    gradient = _GRADIENT[::-1] if figure == "snr_db" else _GRADIENT
+    return {"results": {k: {"value": v} for k, v in values.items() if k in tensors},
+            "gradient": [dict(g, stop=i) for i, g in enumerate(gradient)]}
+
+
+def overlays(data: bytes, unsupported=frozenset(), layer_report=None) -> dict[str, dict]:
+    """Overlay name -> Model Explorer ModelNodeData ({graph id: GraphNodeData}).
+    With a LayerReport (convert's verify_layers), also each layer's SNR and
+    max |tflite - tf|."""
     model = flatbuffer.read_model(data)
     found = {"op support": op_support(model, unsupported), "parameters": parameters(model)}
+    if layer_report is not None and layer_report.layers:
+        found["layer snr_db"] = layer_errors(layer_report, "snr_db")
+        found["layer max_abs_error"] = layer_errors(layer_report, "max_abs_error")
     return {name: {"main": dict(graph, name=name)} for name, graph in found.items()}

@@ -48,6 +48,13 @@ def _verification(report):
                          for c in verification.outputs])
 
 
+def _layers(report):
+    layers = report.conversion.verification.layer_report
+    if not layers.layers:
+        return None
+    return dict(layers=layers)
+
+
 def _quantize_sweep(report):
     if not report.quantize_sweep:
         return None
@@ -64,6 +71,7 @@ SECTIONS = (
     ("model", "Model", _model),
     ("conversion", "Conversion", _conversion),
     ("verification", "Verification", _verification),
+    ("layers", "Layers", _layers),
     ("quantize_sweep", "Quantization sweep", _quantize_sweep),
     ("benchmark", "Benchmark", _benchmark),
 )

@@ -21,7 +21,7 @@ _TIMING = dict(num_runs=30, min_secs=0.1, warmup_runs=2, warmup_min_secs=0.0)
 def run(model: str, conversion, directory: str, options: dict) -> list[report_pb2.QuantizePoint]:
     """One QuantizePoint per mode; `conversion` (the plain one) gives the inputs."""
     representative_data = options.get("representative_data")
-    options = {k: v for k, v in options.items() if k not in ("quantize", "representative_data")}
+    options = {k: v for k, v in options.items() if k not in ("quantize", "representative_data", "keep_float", "verify_layers")}
     # Only the integer modes calibrate (given data would turn dynamic into int8).
     calibration = dict(options, representative_data=representative_data or _calibration_data(
         conversion.inputs, directory))

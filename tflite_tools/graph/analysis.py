@@ -7,7 +7,8 @@ Inputs follow summarize_graph (op == "Placeholder"). Outputs start from
 the sinks (nodes nothing consumes, Const and Placeholder aside) and leave
 out, counting them as omitted, what only training and bookkeeping need:
 the saver, initializers, summaries, the input pipeline, optimizer updates,
-NoOps and asserts.
+NoOps and asserts; and, while a value output remains, training-objective
+sinks and handle-typed sinks (variant, resource).
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ _BOOKKEEPING_SCOPE = re.compile(r"^(save(_\d+)?|gradients(_\d+)?|report_uninitia
 # (a graph whose only outputs are these keeps them).
 _TRAINING_SINK_OPS = frozenset({"Shape", "ShapeN", "Size", "Rank"})
 _LOSS_SCOPE = re.compile(r"(^|/)[^/]*loss[^/]*(/|$)", re.IGNORECASE)
+# Sinks of these dtypes are handles, not values (a cond_v2's gradient
+# intermediates, TensorList handles): a tensor no model output is, dropped
+# when a value output remains. DT_RESOURCE, DT_VARIANT.
+_OPAQUE_DTYPES = frozenset({20, 21})
 
 # Ops that hand out the batches of an input pipeline: (dtype attr, shape attr).
 _DEQUEUE_OPS = {
@@ -149,11 +154,11 @@ def outputs(g: GraphIndex) -> tuple[list[common_pb2.TensorSpec], list[str]]:
             omitted.append(name)
         else:
             candidates.append(position)
-    training = [p for p in candidates
-                if g.ops[p] in _TRAINING_SINK_OPS or _LOSS_SCOPE.search(g.names[p])]
-    if len(training) < len(candidates):
-        omitted.extend(g.names[p] for p in training)
-        candidates = [p for p in candidates if p not in training]
+    for dropped in ([p for p in candidates if g.ops[p] in _TRAINING_SINK_OPS or _LOSS_SCOPE.search(g.names[p])],
+                    [p for p in candidates if _dtype(g.nodes[p]) in _OPAQUE_DTYPES]):
+        if len(dropped) < len(candidates):
+            omitted.extend(g.names[p] for p in dropped)
+            candidates = [p for p in candidates if p not in dropped]
     kept = []
     for position in candidates:
         node = g.nodes[position]

@@ -82,12 +82,16 @@ def _name(layer: dict) -> str:
 
 def _layer_refs(refs) -> list[str]:
     """Layer names of input_layers/output_layers: Keras 3 writes one
-    reference as ["x", 0, 0], several (and Keras 2 always) as a list of them."""
-    if not refs:
+    reference as ["x", 0, 0], several (and Keras 2 always) as a list of them,
+    a dict of them for dict inputs/outputs (taken in key order, as the
+    converter flattens them)."""
+    if isinstance(refs, dict):
+        return [name for key in sorted(refs) for name in _layer_refs(refs[key])]
+    if not isinstance(refs, list) or not refs:
         return []
     if isinstance(refs[0], str):
         return [refs[0]]
-    return [ref[0] for ref in refs]
+    return [name for ref in refs for name in _layer_refs(ref)]
 
 
 def _input_names(config, layers) -> list[str]:

@@ -141,7 +141,6 @@ def convert(source, output_file: Optional[str] = None, *, input_arrays=None, out
             report.output_sha256 = digests[1].result()
 
         report.output_size_bytes = len(flatbuffer)
-        report.ops.extend(read_ops(flatbuffer))
         inputs, outputs = read_io(flatbuffer)
         report.inputs.extend(inputs)
         report.outputs.extend(outputs)
@@ -275,7 +274,9 @@ def _copy_tflite(job: Job, model: LoadedModel, path: str) -> bytes:
                          "(convert its TensorFlow source instead).")
     job.report.converter_entry_point = "copy (input is already TFLite)"
     job.report.steps.append("input is a .tflite flatbuffer: copied unchanged")
+    job.report.ops.extend(read_ops(model.tflite_bytes))
     return model.tflite_bytes
+
 
 def _run(job: Job, plan) -> bytes:
     dataset = representative_data.dataset(job) if job.options.representative_data else None
@@ -292,7 +293,8 @@ def _run(job: Job, plan) -> bytes:
     else:
         flatbuffer = converter_api.run(plan)
     job.report.timings.convert_ms = (time.perf_counter() - started) * 1000
-    variable_ops = sorted({o.op for o in read_ops(flatbuffer) if o.op in _RESOURCE_VARIABLE_OPS})
+    ops = read_ops(flatbuffer)
+    variable_ops = sorted({o.op for o in ops if o.op in _RESOURCE_VARIABLE_OPS})
     if variable_ops and plan.fallback is not None:
         # TF's from_saved_model on a Keras 3 model saved with tf.saved_model.save
         # leaves the weights as variables no runtime holds: every output NaN.
@@ -303,6 +305,7 @@ def _run(job: Job, plan) -> bytes:
     if variable_ops:
         job.report.warnings.append(f"the .tflite keeps resource variables ({', '.join(variable_ops)}): "
                                    "its weights are not constants; an inference model should not need them")
+    job.report.ops.extend(ops)
     return flatbuffer
 
 def _verify(job: Job, model: Optional[LoadedModel], output_file, flatbuffer, required: bool) -> None:

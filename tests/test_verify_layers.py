@@ -131,7 +131,7 @@ def test_float_model_has_every_layer_within_tolerance(cnn):
     assert code == 0
     layers = json.loads(out)["layer_report"]
     assert layers["layers"] and all(layer["passed"] for layer in layers["layers"])
-    assert "first_divergent" not in layers
+    assert not layers.get("first_divergent")
     by_op = [layer for layer in layers["layers"] if layer["op"] == "CONV_2D"]
     # conv1 + folded batch norm + relu is one CONV_2D: the TF tensor at the end of the chain.
     assert by_op[0]["tf_tensor"].endswith("relu1_1/Relu:0")
@@ -180,10 +180,10 @@ def test_quantization_hostile_layer_is_localized_and_kept_in_float(hostile, tmp_
     assert code == 0, err
     report = json.loads(out)
     kept = report["verification"]["layer_report"]
-    assert kept.get("first_divergent") is None
+    assert not kept.get("first_divergent")
     hostile_layer = next(layer for layer in kept["layers"] if "hostile" in layer["tf_tensor"]
                          and layer["op"] == "FULLY_CONNECTED")
-    assert hostile_layer["dtype"] == "float32" and "scale" not in hostile_layer
+    assert hostile_layer["dtype"] == "float32" and not hostile_layer.get("scale")
     before = layer_verification(source, tflite).outputs[0].snr_db
     after = report["verification"]["outputs"][0]["snr_db"]
     assert before < 20 <= after

@@ -22,9 +22,9 @@ def _stat_lines(stat: benchmark_pb2.Stat) -> list[str]:
 
 
 def _memory_lines(run: benchmark_pb2.BenchmarkRun) -> list[str]:
-    memory = run.memory
-    if not (memory.init_mb or memory.overall_mb):
+    if not run.HasField("memory"):
         return []
+    memory = run.memory
     lines = [
         "Note: as the benchmark tool itself affects memory footprint, the following is only "
         "APPROXIMATE to the actual memory footprint of the model at runtime. Take the information "

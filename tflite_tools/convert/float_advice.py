@@ -79,7 +79,8 @@ def _trials(model, report, representative_data, kwargs) -> None:
 
         def measure(keep) -> float:
             path = os.path.join(tmp, "trial.tflite")
-            convert(model.path, path, quantize="int8", representative_data=data, keep_float=keep, **options)
+            convert(model.path, path, quantize="int8", representative_data=data, keep_float=keep, verify=False,
+                    **options)
             trial = verify_conversion(model, path, **verify_options)
             return min((c.snr_db for c in trial.outputs), default=0.0)
 

@@ -77,8 +77,16 @@ class ShapeInference:
             return None
         source, _, output = data[index].partition(":")
         if output not in ("", "0"):
-            return self._pipeline_output(source, int(output))
+            return self._output(source, int(output))
         return self._shapes.get(source)
+
+    def _output(self, name: str, output: int) -> list[int] | None:
+        """Shape of output `output` (> 0) of node `name`: an IdentityN passes
+        its inputs through; a tf.data iterator's come from its attr."""
+        position = self._g.by_name.get(name)
+        if position is not None and self._g.ops[position] == "IdentityN":
+            return self._input([i for i in self._g.inputs[position] if not i.startswith("^")], output)
+        return self._pipeline_output(name, output)
 
     def _pipeline_output(self, name: str, output: int) -> list[int] | None:
         """Shape of output `output` of a tf.data IteratorGetNext (from its attr)."""
@@ -110,7 +118,33 @@ class ShapeInference:
             values = list(tensor.int_val if tensor.dtype == 3 else tensor.int64_val)
             if len(values) == 1 and count > 1:  # TensorFlow stores a splat once
                 values = values * count
+            elif not values:  # and zeros not at all
+                values = [0] * count
         return values if len(values) == count else None
+
+    def _shape_values(self, data: list[str], index: int, depth: int = 0) -> list[int] | None:
+        """The values of a shape tensor feeding data input `index` (-1 where
+        unknown): a small Const, or built from one by Shape, a StridedSlice,
+        Pack, Cast or Identity (Keras' `reshape(x, [batch, 1, 1, C])`)."""
+        values = self._const_ints(data, index)
+        if values is not None or index >= len(data) or depth > 8:
+            return values
+        position = self._g.by_name.get(data[index].partition(":")[0])
+        if position is None:
+            return None
+        op, node = self._g.ops[position], self._g.nodes[position]
+        inputs = [i for i in self._g.inputs[position] if not i.startswith("^")]
+        if op == "Shape":
+            return self._input(inputs, 0)
+        if op in ("Cast", "Identity"):
+            return self._shape_values(inputs, 0, depth + 1)
+        if op == "Pack":
+            parts = [self._shape_values(inputs, i, depth + 1) for i in range(len(inputs))]
+            return None if any(p is None or len(p) != 1 for p in parts) else [p[0] for p in parts]
+        if op == "StridedSlice":
+            return _strided_slice(self._shape_values(inputs, 0, depth + 1),
+                                  *(self._const_ints(inputs, i) for i in (1, 2, 3)), node)
+        return None
 
     def _infer(self, name: str):
         position = self._g.by_name.get(name)
@@ -126,6 +160,8 @@ class ShapeInference:
             return [d.size for d in node.attr["value"].tensor.tensor_shape.dim]
         if op in _ITERATOR_OPS:
             return self._pipeline_output(name, 0)
+        if op == "IdentityN":  # Keras' swish with its custom gradient
+            return self._input(data, 0)
         if op in ("Variable", "VariableV2"):
             return _from_proto(node.attr["shape"].shape) if "shape" in node.attr else None
         if op == "ReadVariableOp":  # the value of a resource variable: its VarHandleOp's shape
@@ -143,7 +179,7 @@ class ShapeInference:
         if op in _CONV or op in _POOL:
             return self._window(node, data, op, first)
         if op == "Reshape":
-            return _reshape(first, self._const_ints(data, 1))
+            return _reshape(first, self._shape_values(data, 1))
         if op == "Squeeze":
             return _squeeze(first, list(node.attr["squeeze_dims"].list.i))
         if op == "ExpandDims":
@@ -155,6 +191,8 @@ class ShapeInference:
         if op == "Transpose":
             perm = self._const_ints(data, 1)
             return [first[p] for p in perm] if first is not None and perm and len(perm) == len(first) else None
+        if op == "Shape":
+            return [len(first)] if first is not None else None
         if op == "ConcatV2":
             return self._concat(data)
         if op in ("Pad", "PadV2", "MirrorPad"):
@@ -250,6 +288,20 @@ def _reshape(shape, target):
         if known and total % known == 0:
             return [total // known if d == -1 else d for d in target]
     return list(target)
+
+
+def _strided_slice(values, begin, end, strides, node):
+    """A 1-D StridedSlice of known values with unit stride (no ellipsis or
+    new axes), or None."""
+    if values is None or not begin or not end or strides != [1] or len(begin) != 1 or len(end) != 1:
+        return None
+    if node.attr["ellipsis_mask"].i or node.attr["new_axis_mask"].i:
+        return None
+    start = 0 if node.attr["begin_mask"].i & 1 else begin[0]
+    if node.attr["shrink_axis_mask"].i & 1:
+        return [values[start]] if -len(values) <= start < len(values) else None
+    stop = len(values) if node.attr["end_mask"].i & 1 else end[0]
+    return values[start:stop]
 
 
 def _squeeze(shape, dims):

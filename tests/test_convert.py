@@ -565,11 +565,16 @@ def test_keras3_saved_model_with_resource_variables_takes_the_concrete_function(
     """TF's own from_saved_model leaves VAR_HANDLE/READ_VARIABLE ops and NaN
     outputs for this model; convert notices and converts the signature's
     concrete function, which computes what the SavedModel computes."""
+    import keras_versions
     import tf2_models
 
     from tflite_tools.core.lazy_tf import tensorflow
 
     tf = tensorflow()
+    keras_versions.keras3()
+    if tuple(int(part) for part in tf.__version__.split(".")[:2]) < (2, 18):
+        pytest.skip(f"TensorFlow {tf.__version__}'s from_saved_model aborts the process on this model "
+                    "(a TF-version fact; see the closing note of issue 10)")
     saved = tf2_models.build_keras3_saved_model(str(tmp_path))
     batch = np.random.default_rng(0).uniform(0, 1, (1, 8, 8, 3)).astype(np.float32)
     broken = tmp_path / "tf_own.tflite"

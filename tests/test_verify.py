@@ -556,8 +556,12 @@ def test_report_lists_the_thresholds_of_the_criterion_applied(frozen_graph, tfli
 
 
 def test_legacy_h5_runs_with_the_keras_convert_loads_it_with(tmp_path):
-    """A Keras 2 .h5 is loaded with tf_keras by convert, verify and benchmark alike."""
+    """A Keras 2 .h5 is loaded with tf_keras by convert, verify and benchmark alike
+    (beside Keras 3; with Keras 2, TF 2.15, keras itself loads it)."""
+    import keras_versions
+
     tensorflow()
+    keras_versions.keras3()
     import tf_keras
 
     from tflite_tools.formats.loaders import load

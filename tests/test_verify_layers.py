@@ -206,7 +206,7 @@ def test_saved_model_function_bodies_are_matched(saved_model_tf2, tmp_path):
 
 
 @pytest.mark.parametrize("argv, words", [
-    (["--quantize", "dynamic", "--keep_float", "CONV_2D"], "needs --quantize int8"),
+    (["--quantize", "float16", "--keep_float", "CONV_2D"], "needs --quantize int8 or dynamic"),
     (["--no_verify", "--layers"], "drop --no_verify"),
 ])
 def test_keep_float_and_layers_usage_errors(cnn, tmp_path, argv, words):

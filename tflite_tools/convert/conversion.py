@@ -289,7 +289,8 @@ def _run(job: Job, plan) -> bytes:
     started = time.perf_counter()
     if job.options.keep_float:
         flatbuffer = keep_float_mod.run(plan, list(job.options.keep_float), dataset,
-                                        job.options.inference_input_type in ("int8", "uint8"))
+                                        job.options.inference_input_type in ("int8", "uint8"),
+                                        quantize=job.options.quantize)
     else:
         flatbuffer = converter_api.run(plan)
     job.report.timings.convert_ms = (time.perf_counter() - started) * 1000

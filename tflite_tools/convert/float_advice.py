@@ -1,11 +1,13 @@
-"""`verify --layers` on an int8 model below its SNR: which layers to keep in float.
+"""`verify --layers` on a quantized model below its SNR: which layers to keep in float.
 
-`verify_with_advice` runs `verify_layers`; when the model is int8 and its
-output SNR is under the minimum, the source is converted again with the same
-calibration data (`--representative_data`, else random inputs in
-`--input_range`), first as is (the baseline), then with each of the worst
-layers kept in float (convert.keep_float), one at a time, each verified. The
-worst layers are those that lose the most SNR against their own inputs. The
+`verify_with_advice` runs `verify_layers`; when the model is int8 or
+dynamic-range and its output SNR is under the minimum, the source is
+converted again in the same mode (int8: with the same calibration data,
+`--representative_data`, else random inputs in `--input_range`; dynamic: no
+data), first as is (the baseline), then with each of the worst layers kept
+in float (convert.keep_float), one at a time, each verified. The worst
+layers are those that lose the most SNR against their own inputs, among the
+layers with a quantized output (int8) or with int8 weights (dynamic). The
 suggestion is the single layer that brings the output SNR over the minimum
 with the most to spare, else the trial layers added by gain until it does.
 """
@@ -19,6 +21,7 @@ import numpy as np
 
 from tflite_tools.convert.conversion import convert
 from tflite_tools.errors import UsageError, VerificationMismatch
+from tflite_tools.formats import tflite_flatbuffer
 from tflite_tools.proto import verification_pb2
 from tflite_tools.runners import tf_runner
 from tflite_tools.runners.tf_runner import SourceTensor
@@ -26,6 +29,8 @@ from tflite_tools.verify.layers import layer_verification
 from tflite_tools.verify.samples import parse_range, random_samples
 from tflite_tools.verify.verification import verify_conversion
 
+# Quantized modes with keep-float trials.
+MODES = ("int8", "dynamic")
 # Layers tried in float one at a time.
 MAX_TRIALS = 4
 # Random calibration samples when no --representative_data is given.
@@ -36,7 +41,7 @@ _S = verification_pb2.VerificationStatus
 
 def verify_with_advice(source, tflite_path: str, *, representative_data: str | None = None,
                        **kwargs) -> verification_pb2.VerificationReport:
-    """`verify_layers` plus keep-float trials for an int8 model below its SNR.
+    """`verify_layers` plus keep-float trials for an int8 or dynamic-range model below its SNR.
 
     Takes `verify`'s keyword arguments; raises VerificationMismatch (the
     report attached) when an output is out of tolerance.
@@ -44,21 +49,32 @@ def verify_with_advice(source, tflite_path: str, *, representative_data: str | N
     model = tf_runner.load(source)
     report = layer_verification(model, tflite_path, **kwargs)
     layers = report.layer_report
-    if (report.quantization == "int8" and layers.criterion == "snr"
+    if (report.quantization in MODES and layers.criterion == "snr"
             and layers.output_snr_db < layers.min_snr_db):
-        _trials(model, report, representative_data, kwargs)
+        weighted = None
+        if report.quantization == "dynamic":
+            with open(tflite_path, "rb") as handle:
+                weighted = tflite_flatbuffer.quantized_weight_outputs(tflite_flatbuffer.read_model(handle.read()))
+        _trials(model, report, representative_data, kwargs, weighted)
     if report.status == _S.MISMATCH:
         raise VerificationMismatch(report.message, result=report)
     return report
 
 
-def worst_layers(layers: verification_pb2.LayerReport, count: int = MAX_TRIALS) -> list:
+def worst_layers(layers: verification_pb2.LayerReport, count: int = MAX_TRIALS, weighted=None) -> list:
     """Names (as --keep_float takes them) of the quantized layers that lose
-    the most SNR against their inputs, worst first."""
+    the most SNR against their inputs, worst first.
+
+    Quantized layers are those with an output scale (int8 models), or, when
+    `weighted` (the .tflite tensor indices written by ops with int8 weights,
+    tflite_flatbuffer.quantized_weight_outputs) is given, those it holds
+    (dynamic-range models, whose outputs are float).
+    """
     by_step = {c.step: c for c in layers.layers}
     losses = []
     for c in layers.layers:
-        if not c.scale or c.op in ("QUANTIZE", "DEQUANTIZE"):
+        quantized = c.tflite_index in weighted if weighted is not None else bool(c.scale)
+        if not quantized or c.op in ("QUANTIZE", "DEQUANTIZE"):
             continue
         inputs = [by_step[s].snr_db for s in c.input_steps if s in by_step]
         losses.append((min(inputs, default=layers.min_snr_db * 2) - c.snr_db, c.step, c.tflite_tensor))
@@ -70,22 +86,25 @@ def worst_layers(layers: verification_pb2.LayerReport, count: int = MAX_TRIALS) 
     return names[:count]
 
 
-def _trials(model, report, representative_data, kwargs) -> None:
+def _trials(model, report, representative_data, kwargs, weighted=None) -> None:
     layers = report.layer_report
     options = {key: kwargs[key] for key in _CONVERT_KEYS if kwargs.get(key)}
     verify_options = {key: value for key, value in kwargs.items() if key != "input_shapes"}
     with tempfile.TemporaryDirectory(prefix="tflite-tools-keep-float-") as tmp:
-        data = representative_data or _calibration_file(report, kwargs, tmp)
+        if report.quantization == "int8":
+            options.update(quantize="int8",
+                           representative_data=representative_data or _calibration_file(report, kwargs, tmp))
+        else:
+            options.update(quantize=report.quantization)  # dynamic-range: weights only, no data
 
         def measure(keep) -> float:
             path = os.path.join(tmp, "trial.tflite")
-            convert(model.path, path, quantize="int8", representative_data=data, keep_float=keep, verify=False,
-                    **options)
+            convert(model.path, path, keep_float=keep, verify=False, **options)
             trial = verify_conversion(model, path, **verify_options)
             return min((c.snr_db for c in trial.outputs), default=0.0)
 
         layers.baseline_output_snr_db = measure([])
-        for name in worst_layers(layers):
+        for name in worst_layers(layers, weighted=weighted):
             try:
                 snr = measure([name])
             except UsageError:

@@ -186,6 +186,34 @@ def metadata_buffer(model, name: bytes) -> bytes | None:
     return None
 
 
+def quantized_weight_outputs(model) -> set[int]:
+    """Subgraph 0's tensors written by ops that read int8 weights: an int8
+    constant input (the hybrid kernels of dynamic-range models), or the
+    output of a DEQUANTIZE of one."""
+    subgraph = model.Subgraphs(0)
+    codes = op_codes(model)
+
+    def int8_constant(index: int) -> bool:
+        found = subgraph.Tensors(index)
+        return found.Type() == tflite.TensorType.INT8 and constant_elements(model, found) > 0
+
+    dequantized = set()
+    for o in range(subgraph.OperatorsLength()):
+        operator = subgraph.Operators(o)
+        if (codes[operator.OpcodeIndex()].name == "DEQUANTIZE" and operator.InputsLength()
+                and int8_constant(operator.Inputs(0))):
+            dequantized.update(int(operator.Outputs(k)) for k in range(operator.OutputsLength()))
+    written = set()
+    for o in range(subgraph.OperatorsLength()):
+        operator = subgraph.Operators(o)
+        if codes[operator.OpcodeIndex()].name == "DEQUANTIZE":
+            continue
+        inputs = [int(operator.Inputs(i)) for i in range(operator.InputsLength())]
+        if any(t >= 0 and (t in dequantized or int8_constant(t)) for t in inputs):
+            written.update(int(operator.Outputs(k)) for k in range(operator.OutputsLength()))
+    return written
+
+
 WEIGHT_PRECISIONS = {"none": "float32", "float16": "float16", "dynamic": "dynamic-range int8",
                      "int8": "full int8", "int16x8": "int16x8"}
 

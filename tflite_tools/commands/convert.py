@@ -63,7 +63,8 @@ def add_conversion_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--signature_key", "--saved_model_signature_key", dest="signature_key",
                         default="", help="SavedModel signature (default serving_default)")
     parser.add_argument("--keep_float", default="", metavar="OP_OR_TENSOR[,..]",
-                        help="with --quantize int8: keep these TFLite ops (CONV_2D) or tensors in float")
+                        help="with --quantize int8 or dynamic: keep these TFLite ops (CONV_2D) or tensors in float "
+                             "(dynamic: ops with int8 weights get their float weights back)")
 
 
 def conversion_options(args) -> dict:

@@ -43,9 +43,10 @@ def configure(parser: argparse.ArgumentParser) -> None:
                         help="comma-separated SavedModel MetaGraph tags (default: the detected ones)")
     parser.add_argument("--layers", action="store_true",
                         help="compare every intermediate tensor too and name the first layer that diverges; "
-                             "for an int8 model below its SNR, try layers in float and suggest --keep_float")
+                             "for an int8 or dynamic-range model below its SNR, try layers in float and suggest "
+                             "--keep_float")
     parser.add_argument("--representative_data", default=None, metavar="FILE.npz",
-                        help="with --layers: the calibration data of the keep-float trials "
+                        help="with --layers: the calibration data of the int8 keep-float trials "
                              "(default: random inputs in --input_range)")
 
 

@@ -11,6 +11,7 @@
     reads the float table and writes float, the DEQUANTIZE gone;
   * a weight behind a DEQUANTIZE op (the model edited to read it so) gets the
     float constant, the DEQUANTIZE and its int8 constant removed;
+  * ops are matched by output name when the op sequences differ;
   * --keep_float with float16, and a name with no int8 weights, exit 2.
 """
 
@@ -28,6 +29,7 @@ from tflite_tools.cli import main
 from tflite_tools.convert import float_weights
 from tflite_tools.convert.conversion import convert
 from tflite_tools.core.lazy_tf import tensorflow
+from tflite_tools.errors import UsageError
 from tflite_tools.formats import tflite_flatbuffer
 from tflite_tools.runners import tf_runner
 from tflite_tools.verify.verification import verify_conversion
@@ -46,9 +48,9 @@ def _interpreter(path_or_bytes):
     return Interpreter(model_path=str(path_or_bytes))
 
 
-def _weights(path) -> dict:
+def _weights(path_or_bytes) -> dict:
     """Output tensor name -> dtype name of each FULLY_CONNECTED's weight input."""
-    interpreter = _interpreter(path)
+    interpreter = _interpreter(path_or_bytes)
     details = {d["index"]: d for d in interpreter.get_tensor_details()}
     return {details[op["outputs"][0]]["name"]: details[op["inputs"][1]]["dtype"].__name__
             for op in interpreter._get_ops_details() if op["op_name"] == "FULLY_CONNECTED"}
@@ -128,12 +130,12 @@ def test_keeping_the_hostile_layer_in_float_lifts_the_output_snr(mlp, tmp_path):
 
 
 def test_an_op_name_keeps_every_such_op(mlp, tmp_path):
-    source, dynamic, hostile = mlp.source, mlp.dynamic, mlp.hostile
+    source, dynamic = mlp.source, mlp.dynamic
     out_path = tmp_path / "all.tflite"
     code, _, err = _cli("convert", source, "-o", str(out_path), "--quantize", "dynamic",
                         "--keep_float", "FULLY_CONNECTED")
     assert code == 0, err
-    assert set(_weights(out_path).values()) == {"float32"}
+    assert "int8" in _weights(dynamic).values() and set(_weights(out_path).values()) == {"float32"}
     data = out_path.read_bytes()
     assert tflite_flatbuffer.quantization_kind(tflite_flatbuffer.read_model(data)) == "none"
 
@@ -265,9 +267,28 @@ def test_keep_float_with_float16_exits_2_in_one_sentence(mlp, tmp_path):
 
 
 def test_a_name_with_no_int8_weights_exits_2(mlp, tmp_path):
-    source, hostile = mlp.source, mlp.hostile
+    source = mlp.source
     out_path = tmp_path / "nothing.tflite"
     code, _, err = _cli("convert", source, "-o", str(out_path), "--quantize", "dynamic", "--keep_float",
                         mlp.logits)  # its 128 weights were never quantized
     assert code == 2 and f"{mlp.logits} names no layer with quantized weights" in err
     assert "Traceback" not in err and not out_path.exists()
+
+
+def _without_last_op(data: bytes) -> bytes:
+    tensorflow()
+    from tensorflow.lite.tools import flatbuffer_utils  # noqa: PLC0415
+
+    model = flatbuffer_utils.convert_bytearray_to_object(bytearray(data))
+    model.subgraphs[0].operators.pop()
+    return bytes(flatbuffer_utils.convert_object_to_bytearray(model))
+
+
+def test_ops_are_matched_by_output_name_when_the_sequences_differ(mlp):
+    with open(mlp.dynamic, "rb") as handle:
+        dynamic = handle.read()
+    shorter = _without_last_op(mlp.float_model)  # 3 ops against 4: no match by position
+    restored = float_weights.restore(dynamic, shorter, set(), {mlp.hostile})
+    assert _weights(restored)[mlp.hostile] == "float32"
+    with pytest.raises(UsageError, match="no op writing a tensor of that name"):
+        float_weights.restore(dynamic, shorter, set(), {mlp.logits})  # the op that was dropped

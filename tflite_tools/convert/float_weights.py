@@ -20,8 +20,9 @@ The corresponding op: both models' ops, DEQUANTIZE left out, in the same
 order with the same op codes (the converter runs the same passes on the same
 graph), else the float op with the same op code writing a tensor of the same
 name; UsageError when neither finds it. TensorFlow's own object API
-(`tensorflow.lite.python.schema_py_generated`, in every pip TensorFlow since
-2.x) reads and writes the flatbuffers.
+(`tensorflow.lite.python.schema_py_generated` and
+`tensorflow.lite.tools.flatbuffer_utils`, in the pip wheels of TF 2.15 to
+2.21) reads and writes the flatbuffers.
 """
 
 from __future__ import annotations
@@ -92,12 +93,12 @@ def _schema():
 
 
 def _read(data: bytes):
-    """The ModelT of `data`. read_model_from_bytearray (TF >= 2.18) also
-    inlines buffers stored past the flatbuffer (models over 2 GB); older
-    TensorFlow has only convert_bytearray_to_object, so that is done here."""
+    """The ModelT of `data`. TF 2.21's read_model_from_bytearray also inlines
+    buffers stored past the flatbuffer (models over 2 GB); TF 2.15 and 2.17
+    have only convert_bytearray_to_object, so that is done here."""
     model = _utils().convert_bytearray_to_object(bytearray(data))
     for buffer in model.buffers or []:
-        if buffer.offset and buffer.offset > 1:
+        if getattr(buffer, "offset", 0) > 1:  # older schemas have no offset field
             buffer.data = np.frombuffer(data, np.uint8, buffer.size, buffer.offset).copy()
             buffer.offset = buffer.size = 0
     return model
@@ -184,7 +185,7 @@ class _Rewrite:
         copied, dead, dropped = {}, set(), []
         for op in kept:
             twin = counterpart[id(op)]
-            int8_outputs = view.int8_outputs(op)  # before the weights change
+            readers = self._dequantizing_readers(view, op)  # before the weights change
             for i in view.weight_inputs(op):
                 old = _ints(op.inputs)[i]
                 op.inputs[i] = self._float_constant(view, other, op, twin, i, copied)
@@ -192,18 +193,28 @@ class _Rewrite:
                 feeder = view.producer.get(old)
                 if feeder is not None and view.opname(feeder) == DEQUANTIZE:
                     dead.add(_ints(feeder.inputs)[0])
-            for k in int8_outputs:
-                old = _ints(op.outputs)[k]
-                readers = view.consumers.get(old, [])
-                if old in _ints(view.graph.outputs) or any(view.opname(r) != DEQUANTIZE for r in readers):
-                    raise UsageError(f"--keep_float cannot keep {view.opname(op)} ({view.name(old)}) in float: "
-                                     "its int8 output is read by other ops than DEQUANTIZE.")
-                if len(readers) != 1:
-                    continue  # unread, or several DEQUANTIZE ops: leave it int8
-                op.outputs[k] = _ints(readers[0].outputs)[0]
-                dropped.append(readers[0])
-                dead.add(old)
+            for k, reader in readers.items():
+                dead.add(_ints(op.outputs)[k])
+                op.outputs[k] = _ints(reader.outputs)[0]  # the op now writes the float values itself
+                dropped.append(reader)
         self._sweep(view, dead, dropped)
+
+    @staticmethod
+    def _dequantizing_readers(view, op) -> dict:
+        """Output position -> the one DEQUANTIZE reading it, for each int8 output of `op`.
+
+        Raises UsageError when an int8 output is read otherwise (a model
+        output, another op, several DEQUANTIZE ops or none).
+        """
+        readers = {}
+        for k in view.int8_outputs(op):
+            tensor = _ints(op.outputs)[k]
+            found = view.consumers.get(tensor, [])
+            if tensor in _ints(view.graph.outputs) or len(found) != 1 or view.opname(found[0]) != DEQUANTIZE:
+                raise UsageError(f"--keep_float cannot keep {view.opname(op)} ({view.name(tensor)}) in float: its "
+                                 "int8 output is not read by one DEQUANTIZE op alone.")
+            readers[k] = found[0]
+        return readers
 
     def _float_constant(self, view, other, op, twin, i, copied) -> int:
         """Index in the target graph of a copy of `twin`'s float constant input `i`."""

@@ -34,6 +34,8 @@ BUILT = [
     ("efficientnet_b0", "frozen_tf2_dynamic"),
     ("efficientnet_b0", "tf1_saved_model"), ("densenet121", "h5"), ("densenet121", "tf1_checkpoint"),
     ("multi_output", "keras"), ("multi_output", "keras_export"), ("multi_output", "frozen_tf2"),
+    ("inception_v3", "keras"), ("inception_v3", "tf1_checkpoint"),
+    ("nasnet_mobile", "h5"), ("nasnet_mobile", "frozen_tf2"),
 ]
 FORMATS = {"keras": "KERAS_V3", "h5": "KERAS_H5", "saved_model_tf2": "SAVED_MODEL_TF2",
            "keras_export": "SAVED_MODEL_TF2", "frozen_tf2": "FROZEN_GRAPH",

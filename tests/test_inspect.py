@@ -386,6 +386,30 @@ def test_inferred_shapes_match_tensorflow_on_artifacts(request, kind, role):
     assert all(inference.shape(name) == expected[name] for name in outputs)
 
 
+def test_strided_slice_shapes_match_tensorflow(tmp_path):
+    """Slices of data tensors (Keras' Cropping2D in NASNet: x[:, 1:, 1:, :];
+    steps, negative bounds, shrunk axes, a dynamic batch) get TensorFlow's shape."""
+    from tflite_tools.core.lazy_tf import tensorflow
+    from tflite_tools.formats.graphdef_io import read_graph_def
+    from tflite_tools.graph import analysis
+    from tflite_tools.graph.shape_inference import ShapeInference
+
+    tf = tensorflow()
+    graph = tf.Graph()
+    with graph.as_default():
+        x = tf.compat.v1.placeholder(tf.float32, [None, 9, 16, 4], name="x")
+        slices = {"crop": x[:, 1:, 1:, :], "steps": x[:, ::2, 3:-2:3], "shrunk": x[0, -1, 2:7],
+                  "reversed": x[:, ::-1, 10:2:-4, 1], "empty": x[:, 5:2]}
+        for name, value in slices.items():
+            tf.identity(value, name=name)
+    path = str(tmp_path / "slices.pb")
+    tf.io.write_graph(graph.as_graph_def(), str(tmp_path), "slices.pb", as_text=False)
+    expected = _tf_shapes(path)
+    ours, _ = read_graph_def(path)
+    inference = ShapeInference(analysis.index(ours))
+    assert {name: inference.shape(name) for name in slices} == {name: expected[name] for name in slices}
+
+
 def test_tflite_signatures(saved_model_tf2, tmp_path):
     from tflite_tools.core.lazy_tf import tensorflow
 

@@ -577,3 +577,29 @@ def test_legacy_h5_runs_with_the_keras_convert_loads_it_with(tmp_path):
     assert type(model.keras_model).__module__.startswith("tf_keras")
     report = verify(path, str(tmp_path / "legacy.tflite"))
     assert report.status == S.PASSED
+
+
+def test_one_wrong_unit_in_a_thousand_fails_the_range_rule_too(tmp_path):
+    """Deep models' float32 rounding may pass on range+SNR; a real fault, even
+    one bias off by 2% of the output's range in one unit of 1000, does not."""
+    import keras
+
+    rng = np.random.default_rng(0)
+    inputs = keras.Input((16,), name="features")
+    dense = keras.layers.Dense(1000, name="wide")
+    model = keras.Model(inputs, dense(inputs))
+    bias = rng.normal(0, 1, 1000).astype(np.float32)
+    dense.set_weights([rng.normal(0, 1, (16, 1000)).astype(np.float32), bias])
+    source = str(tmp_path / "wide.keras")
+    model.save(source)
+    good = _convert(source, tmp_path / "wide.tflite")
+    content = open(good, "rb").read()
+    assert content.count(bias.tobytes()) == 1
+    wrong = bias.copy()
+    wrong[7] += 0.02 * float(np.abs(model(np.ones((1, 16), np.float32))).max())
+    bad = tmp_path / "wide_wrong.tflite"
+    bad.write_bytes(content.replace(bias.tobytes(), wrong.tobytes()))
+    code, data, err = _json(source, str(bad), "--input_range=1,1")
+    assert code == 4, err
+    (output,) = data["outputs"]
+    assert output["criterion"] == "allclose" and not output["passed"] and output["snr_db"] > 30

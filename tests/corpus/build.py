@@ -23,6 +23,8 @@ ARCHITECTURES = {
     "mobilenet_v2": ("MobileNetV2", {"alpha": 0.35}, 96),
     "efficientnet_b0": ("EfficientNetB0", {}, 64),
     "densenet121": ("DenseNet121", {}, 32),
+    "inception_v3": ("InceptionV3", {}, 75),
+    "nasnet_mobile": ("NASNetMobile", {}, 32),
     "multi_output": (None, {}, 64),  # MobileNetV2 trunk, two named heads
 }
 # How each export is made (see the _export_* functions).

@@ -197,6 +197,8 @@ class ShapeInference:
             return self._concat(data)
         if op in ("Pad", "PadV2", "MirrorPad"):
             return _pad(first, self._const_ints(data, 1))
+        if op == "StridedSlice":  # Keras' Cropping2D: x[:, 1:, 1:, :]
+            return _sliced_shape(first, *(self._const_ints(data, i) for i in (1, 2, 3)), node)
         return None
 
     def _window(self, node, data, op, first):
@@ -302,6 +304,35 @@ def _strided_slice(values, begin, end, strides, node):
         return [values[start]] if -len(values) <= start < len(values) else None
     stop = len(values) if node.attr["end_mask"].i & 1 else end[0]
     return values[start:stop]
+
+
+def _sliced_shape(shape, begin, end, strides, node):
+    """Output shape of a StridedSlice of a tensor of `shape` (constant
+    begin/end/strides, no ellipsis or new axes), or None."""
+    if shape is None or begin is None or end is None or strides is None:
+        return None
+    if not len(begin) == len(end) == len(strides) <= len(shape) or 0 in strides:
+        return None
+    if node.attr["ellipsis_mask"].i or node.attr["new_axis_mask"].i:
+        return None
+    masks = [node.attr[key].i for key in ("begin_mask", "end_mask", "shrink_axis_mask")]
+    result = []
+    for i, size in enumerate(shape):
+        if i >= len(begin):
+            result.append(size)
+            continue
+        begin_whole, end_whole, shrink = (bool(mask >> i & 1) for mask in masks)
+        if shrink:
+            if size >= 0 and not -size <= begin[i] < size:
+                return None
+            continue
+        if size < 0:
+            result.append(-1)
+            continue
+        start = None if begin_whole else begin[i]
+        stop = None if end_whole else end[i]
+        result.append(len(range(size)[start:stop:strides[i]]))
+    return result
 
 
 def _squeeze(shape, dims):

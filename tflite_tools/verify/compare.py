@@ -3,7 +3,10 @@ outputs, records an OutputComparison for each and sets the report's status
 and message.
 
 How outputs are judged:
-  * float models: |tflite - tf| <= atol + rtol * |tf| for every element;
+  * float models: |tflite - tf| <= atol + rtol * |tf| for every element,
+    or, where a deep model's float32 rounding exceeds that, an error within
+    a thousandth of the output's range at an SNR of 60 dB or more (unless
+    atol/rtol were given);
   * quantized models (integer I/O, integer or float16 weights): the SNR of
     the TFLite output against TensorFlow's, and argmax agreement over the
     last axis; integer outputs are dequantized with their scale/zero point
@@ -33,6 +36,15 @@ _S = verification_pb2.VerificationStatus
 # where relative error means nothing (e.g. softmax tails, relu edges).
 FLOAT_ATOL = 1e-5
 FLOAT_RTOL = 1e-4
+# Deeper models go past that without any fault: basic-pitch's SavedModel and
+# the .tflite its authors ship beside it differ by up to 3e-4 on [0, 1]
+# outputs (68-84 dB), exactly as our conversion does. So an output that fails
+# the elementwise check still passes when every error stays within
+# FLOAT_RANGE_FRACTION of max |tf| and the SNR is at least FLOAT_MIN_SNR_DB:
+# a wrong weight, layout or op errs by a sizeable part of the range, and even
+# a single wrong channel in a thousand brings the SNR down to ~30 dB.
+FLOAT_RANGE_FRACTION = 1e-3
+FLOAT_MIN_SNR_DB = 60.0
 # Quantized models: minimum signal-to-noise ratio of the TFLite output
 # against TensorFlow's. Every integer mode keeps int8 weights, and they
 # dominate the error: bench/bench_quantize.py measures 37-42 dB for small
@@ -129,7 +141,19 @@ def _compare(src, tensor, expected, actual, quantization, atol, rtol) -> verific
         c.criterion = "allclose"
         c.atol, c.rtol = atol, rtol
         c.passed = bool(np.all(np.isclose(actual, expected, rtol=rtol, atol=atol, equal_nan=True)))
+        if not c.passed and not explicit and not c.nonfinite_mismatches and _within_range(c, expected):
+            c.criterion = "range+snr"
+            c.min_snr_db = FLOAT_MIN_SNR_DB
+            c.passed = True
     return c
+
+
+def _within_range(c, expected) -> bool:
+    """Whether the errors in `c` are float32 rounding of a deep model: all
+    within FLOAT_RANGE_FRACTION of max |tf|, at FLOAT_MIN_SNR_DB or more."""
+    finite = np.abs(expected[np.isfinite(expected)])
+    scale = float(finite.max()) if finite.size else 0.0
+    return c.max_abs_error <= FLOAT_RANGE_FRACTION * scale and c.snr_db >= FLOAT_MIN_SNR_DB
 
 
 def errors(c, expected, actual, atol):

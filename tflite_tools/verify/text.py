@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tflite_tools.proto import verification_pb2
+from tflite_tools.verify import compare
 from tflite_tools.verify.layer_text import format_layers
 
 _S = verification_pb2.VerificationStatus
@@ -57,6 +58,9 @@ def output_lines(report: verification_pb2.VerificationReport, indent: str) -> li
 def _criterion(c) -> str:
     if c.criterion == "allclose":
         return f"|tflite - tf| <= {c.atol:g} + {c.rtol:g} * |tf|"
+    if c.criterion == "range+snr":
+        return (f"|tflite - tf| <= {compare.FLOAT_RANGE_FRACTION:g} * max |tf| and SNR >= {c.min_snr_db:g} dB; "
+                f"over {c.atol:g} + {c.rtol:g} * |tf|: a deep model's float32 rounding")
     if c.criterion == "snr+argmax":
         return f"SNR >= {c.min_snr_db:g} dB and argmax agreement >= {c.min_agreement:.0%}"
     if c.criterion == "shape":

@@ -259,8 +259,11 @@ def _digest(path: str) -> dict:
         with open(full, "rb") as f:
             # Big reads: hashlib drops the GIL for a whole chunk, so a hash on
             # the background thread runs through the conversion (which holds
-            # the GIL) instead of waiting for it at every chunk.
-            for chunk in iter(lambda: f.read(_DIGEST_CHUNK_BYTES), b""):
+            # the GIL) instead of waiting for it at every chunk. A read asks
+            # for no more than the file holds: a 64 MB request allocates 64 MB
+            # (0.13 ms of a small model's 0.29 ms digest).
+            read = min(_DIGEST_CHUNK_BYTES, os.fstat(f.fileno()).st_size + 1)
+            for chunk in iter(lambda: f.read(read), b""):
                 sha.update(chunk)
                 size += len(chunk)
     return {"sha256": sha.hexdigest(), "size_bytes": size}

@@ -387,3 +387,23 @@ def build_flex_tflite(directory: str, select_ops: Artifact) -> str:
     with open(path, "wb") as f:
         f.write(converter.convert())
     return path
+
+
+def hostile_mlp(keras, width: int, spread: float, rng):
+    """features -> dense1 (relu; units 0 and 1 equal) -> hostile -> dense3
+    (relu) -> logits (4), as a Keras model. hostile reads units 0 and 1 with
+    weights 500.3 and -500, which cancel to 0.3 * u0 in float; int8 gives
+    each of the two 127 steps and the small weights round away to zero."""
+    inputs = keras.Input((width,), name="features")
+    dense1 = keras.layers.Dense(width, activation="relu", name="dense1")
+    hostile = keras.layers.Dense(width // 2, name="hostile")
+    x = keras.layers.Dense(width // 2, activation="relu", name="dense3")(hostile(dense1(inputs)))
+    model = keras.Model(inputs, keras.layers.Dense(4, name="logits")(x))
+    kernel = rng.normal(0, spread, (width, width)).astype(np.float32)
+    kernel[:, 1] = kernel[:, 0]
+    dense1.set_weights([kernel, np.full(width, 0.1, np.float32)])
+    kernel = rng.normal(0, 0.05, (width, width // 2)).astype(np.float32)
+    kernel[0] += 500.3
+    kernel[1] -= 500.0
+    hostile.set_weights([kernel, np.zeros(width // 2, np.float32)])
+    return model

@@ -22,6 +22,7 @@ import io
 import json
 import time
 
+import artifacts
 import numpy as np
 import pytest
 
@@ -80,18 +81,7 @@ def mlp(tmp_path_factory) -> Mlp:
 
     directory = tmp_path_factory.mktemp("keep_float_dynamic")
     rng = np.random.default_rng(0)
-    inputs = keras.Input((64,), name="features")
-    dense1 = keras.layers.Dense(64, activation="relu", name="dense1")
-    hostile = keras.layers.Dense(32, name="hostile")
-    x = keras.layers.Dense(32, activation="relu", name="dense3")(hostile(dense1(inputs)))
-    model = keras.Model(inputs, keras.layers.Dense(4, name="logits")(x))
-    kernel = rng.normal(0, 0.3, (64, 64)).astype(np.float32)
-    kernel[:, 1] = kernel[:, 0]
-    dense1.set_weights([kernel, np.full(64, 0.1, np.float32)])
-    kernel = rng.normal(0, 0.05, (64, 32)).astype(np.float32)
-    kernel[0] += 500.3  # 500.3 * u0 - 500 * u1 = 0.3 * u0; int8 per channel: 127 steps each, 0
-    kernel[1] -= 500.0
-    hostile.set_weights([kernel, np.zeros(32, np.float32)])
+    model = artifacts.hostile_mlp(keras, 64, 0.3, rng)
     path = str(directory / "mlp.keras")
     model.save(path)
     dynamic = str(directory / "mlp_dynamic.tflite")

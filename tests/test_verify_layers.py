@@ -24,6 +24,7 @@ import sys
 import numpy as np
 import pytest
 
+import artifacts
 from browser import page_in_chromium
 from tflite_tools.cli import main
 from tflite_tools.convert.conversion import convert
@@ -102,20 +103,8 @@ def workdir(tmp_path_factory):
 def hostile(workdir):
     """dense1 (relu, two identical units) -> hostile -> dense3 (relu) -> logits,
     with its calibration data; and its int8 conversion."""
-    keras = _keras()
     rng = np.random.default_rng(0)
-    inputs = keras.Input((16,), name="features")
-    dense1 = keras.layers.Dense(16, activation="relu", name="dense1")
-    hostile_layer = keras.layers.Dense(8, name="hostile")
-    x = keras.layers.Dense(8, activation="relu", name="dense3")(hostile_layer(dense1(inputs)))
-    model = keras.Model(inputs, keras.layers.Dense(4, name="logits")(x))
-    kernel = rng.normal(0, 0.5, (16, 16)).astype(np.float32)
-    kernel[:, 1] = kernel[:, 0]  # units 0 and 1 are equal
-    dense1.set_weights([kernel, np.full(16, 0.1, np.float32)])
-    kernel = rng.normal(0, 0.05, (16, 8)).astype(np.float32)
-    kernel[0] += 500.3  # 500.3 * u0 - 500 * u1 = 0.3 * u0: int8 rounds both to +-127 steps
-    kernel[1] -= 500.0
-    hostile_layer.set_weights([kernel, np.zeros(8, np.float32)])
+    model = artifacts.hostile_mlp(_keras(), 16, 0.5, rng)
     path = str(workdir / "hostile.keras")
     model.save(path)
     data = str(workdir / "calibration.npz")

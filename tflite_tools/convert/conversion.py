@@ -80,7 +80,7 @@ def convert(source, output_file: Optional[str] = None, *, input_arrays=None, out
         with (a path that is not a .tflite); True: required (UsageError
         when there is none); False: never.
       report_file: also write the report as JSON there.
-      keep_float: with quantize="int8", ops or tensors kept in float
+      keep_float: with quantize="int8" or "dynamic", ops or tensors kept in float
         (convert.keep_float).
       verify_layers: with verify, compare every layer too (verify.layers).
 

@@ -351,7 +351,7 @@ def _live(kind):
         with graph.as_default():
             x = tf.compat.v1.placeholder(tf.float32, [1, 2], name="x")
             w = tf.compat.v1.get_variable("w", initializer=kernel)
-            y = tf.nn.relu(tf.matmul(x, w), name="y")
+            tf.nn.relu(tf.matmul(x, w), name="y")
             sess = tf.compat.v1.Session(graph=graph)
             sess.run(tf.compat.v1.global_variables_initializer())
         return sess, {"input_arrays": [x], "output_arrays": ["y"]}

@@ -190,7 +190,7 @@ def v1_checkpoint(tmp_path_factory):
     with graph.as_default():
         x = tf.compat.v1.placeholder(tf.float32, [1, 3], name="input")
         w = tf.compat.v1.get_variable("dense/w", [3, 2], use_resource=False)
-        step = tf.compat.v1.get_variable("step", [], tf.int64, use_resource=False)
+        tf.compat.v1.get_variable("step", [], tf.int64, use_resource=False)  # a second variable in the bundle
         tf.identity(tf.matmul(x, w), name="output")
         saver = tf.compat.v1.train.Saver(write_version=tf.compat.v1.train.SaverDef.V1)
         with tf.compat.v1.Session(graph=graph) as sess:

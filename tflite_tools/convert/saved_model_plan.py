@@ -15,7 +15,7 @@ from tflite_tools.convert import converter_api
 from tflite_tools.convert.job import Job
 from tflite_tools.core import dtypes
 from tflite_tools.errors import UsageError, unknown_name_error
-from tflite_tools.formats.saved_model import SERVING_SIGNATURE, meta_graph_for_tags
+from tflite_tools.formats.saved_model import SERVING_SIGNATURE, meta_graph_for_tags, saves_a_keras3_model
 from tflite_tools.model import LoadedModel
 
 
@@ -33,6 +33,12 @@ def plan_v2(job: Job, model: LoadedModel, directory: str) -> converter_api.Plan:
                          "with --signature_key instead of --input_arrays/--output_arrays.")
     _signature_inputs(job, _signature(job, model))
     job.rep_as_dict = True
+    meta = meta_graph_for_tags(model.saved_model, job.options.saved_model_tags)
+    if not job.input_shapes and saves_a_keras3_model(meta) and _version(converter_api.tf_version()) < (2, 18):
+        job.report.steps.append(f"TensorFlow {converter_api.tf_version()}'s from_saved_model aborts the process "
+                                "on a Keras 3 model saved with tf.saved_model.save; converted the "
+                                "signature's concrete function instead")
+        return _concrete_plan(job, directory)
     if not job.input_shapes:
         plan = converter_api.from_saved_model(directory, list(job.options.saved_model_tags),
                                               job.options.signature_key)
@@ -55,6 +61,12 @@ def _concrete_plan(job: Job, directory: str) -> converter_api.Plan:
              for n, s in zip(names, shapes)}
     concrete = tf.function(lambda **kw: function(**kw)).get_concrete_function(**fixed)
     return converter_api.from_concrete_functions([concrete], loaded)
+
+
+def _version(version: str) -> tuple:
+    """(major, minor) of a TensorFlow version string ("2.17.1", "2.19.0-rc0")."""
+    parts = version.split(".")[:2]
+    return tuple(int("".join(c for c in p if c.isdigit()) or 0) for p in parts)
 
 
 def _signature(job: Job, model: LoadedModel):

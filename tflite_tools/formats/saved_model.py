@@ -57,6 +57,13 @@ def serving_meta_graph(saved_model) -> tf_saved_model_pb2.MetaGraphDef:
     return saved_model.meta_graphs[0]
 
 
+def saves_a_keras3_model(meta_graph) -> bool:
+    """Whether the MetaGraph's root object is a Keras 3 model (saved with
+    tf.saved_model.save): Keras 3 layers track `_build_shapes_dict`."""
+    nodes = meta_graph.object_graph_def.nodes
+    return bool(nodes) and any(child.local_name == "_build_shapes_dict" for child in nodes[0].children)
+
+
 def meta_graph_for_tags(saved_model, tags):
     """The MetaGraphDef of `saved_model` whose tag set is exactly `tags`.
 

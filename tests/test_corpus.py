@@ -185,12 +185,17 @@ def test_benchmark_times_what_a_plain_tensorflow_loop_times(name):
     case = corpus(name)
     shape = [1 if d < 0 else d for d in case.oracle["inputs"][0]["shape"]]
     invoke = _plain_tf_loop(case, np.zeros(shape, np.float32))
-    # One benchmark (each loads and traces the model: 13 s for NASNet), the
-    # cheap plain loop on either side of it.
-    before = _median_us(invoke, 20)
-    tool = benchmark(case.path, max_num_runs=20).runs[0].inference.p50
-    ratio = tool / statistics.median([before, _median_us(invoke, 20), _median_us(invoke, 20)])
-    assert 1 / RATIO <= ratio <= RATIO, f"{name}: benchmark/plain loop = {ratio:.2f}"
+    # The machine's speed drifts by up to 2x over seconds: each benchmark (which
+    # loads and traces the model) is judged against plain loops on either side
+    # of it, and the verdict is the median over rounds.
+    plain = [_median_us(invoke, 20)]
+    ratios = []
+    for _ in range(3):
+        tool = benchmark(case.path, max_num_runs=20).runs[0].inference.p50
+        plain.append(_median_us(invoke, 20))
+        ratios.append(tool / statistics.mean(plain[-2:]))
+    ratio = statistics.median(ratios)
+    assert 1 / RATIO <= ratio <= RATIO, f"{name}: benchmark/plain loop = {ratio:.2f} (rounds {ratios})"
 
 
 def test_fer_side_by_side_speedup_is_graph_against_interpreter():

@@ -124,14 +124,29 @@ def _median_us(invoke, runs: int) -> float:
     return statistics.median(samples)
 
 
+def _keras_that_wrote(path: str):
+    """tf_keras for an .h5 whose keras_version attribute says Keras 2 wrote it
+    (fer's), else Keras 3: the model a user of that file runs."""
+    if path.endswith((".h5", ".hdf5")):
+        import h5py
+
+        with h5py.File(path, "r") as f:
+            version = f.attrs.get("keras_version", b"")
+        if (version.decode() if isinstance(version, bytes) else str(version)).startswith("2."):
+            import tf_keras
+
+            return tf_keras
+    import keras
+
+    return keras
+
+
 def _plain_tf_loop(case: Case, value: np.ndarray):
     """The same model timed the plain TensorFlow way, as a graph: a concrete
     function, a signature, or a Session over the graph."""
     tf = tensorflow()
     if case.kind in ("keras", "h5", ".hdf5"):
-        import keras
-
-        model = keras.saving.load_model(case.path, compile=False)
+        model = _keras_that_wrote(case.path).models.load_model(case.path, compile=False)
         function = tf.function(lambda x: model(x, training=False)).get_concrete_function(
             tf.TensorSpec(value.shape, tf.float32))
         x = tf.constant(value)

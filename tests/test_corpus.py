@@ -16,12 +16,13 @@ import io
 import json
 import os
 import statistics
-import time
+import subprocess
+import sys
 
 import numpy as np
 import pytest
 
-from corpus import build, cache, wheels
+from corpus import build, cache, plain_loops, wheels
 from tflite_tools.cli import main
 from tflite_tools.convert import convert
 from tflite_tools.core.lazy_tf import tensorflow
@@ -114,79 +115,6 @@ def test_inspect_tells_what_tensorflow_says(name):
 
 # --- benchmark against plain timing loops (run before the conversions fill the process) ---
 
-def _median_us(invoke, runs: int) -> float:
-    invoke()
-    samples = []
-    for _ in range(runs):
-        begin = time.perf_counter_ns()
-        invoke()
-        samples.append((time.perf_counter_ns() - begin) / 1e3)
-    return statistics.median(samples)
-
-
-def _keras_that_wrote(path: str):
-    """tf_keras for an .h5 whose keras_version attribute says Keras 2 wrote it
-    (fer's), else Keras 3: the model a user of that file runs."""
-    if path.endswith((".h5", ".hdf5")):
-        import h5py
-
-        with h5py.File(path, "r") as f:
-            version = f.attrs.get("keras_version", b"")
-        if (version.decode() if isinstance(version, bytes) else str(version)).startswith("2."):
-            import tf_keras
-
-            return tf_keras
-    import keras
-
-    return keras
-
-
-def _plain_tf_loop(case: Case, value: np.ndarray):
-    """The same model timed the plain TensorFlow way, as a graph: a concrete
-    function, a signature, or a Session over the graph."""
-    tf = tensorflow()
-    if case.kind in ("keras", "h5", ".hdf5"):
-        model = _keras_that_wrote(case.path).models.load_model(case.path, compile=False)
-        function = tf.function(lambda x: model(x, training=False)).get_concrete_function(
-            tf.TensorSpec(value.shape, tf.float32))
-        x = tf.constant(value)
-        return lambda: function(x)
-    if case.kind in ("saved_model_tf2", "keras_export", "tf1_saved_model", "nmp"):
-        loaded = tf.saved_model.load(case.path)
-        signature = loaded.signatures["serving_default"]
-        key = case.oracle["inputs"][0]["name"]
-        x = tf.constant(value)
-        return lambda: (loaded, signature(**{key: x}))
-    outputs = [o["name"] for o in case.oracle["outputs"]]
-    if case.kind == "tf1_checkpoint":  # frozen by TensorFlow's own graph_util, as TF's tool needs
-        with tf.Graph().as_default() as graph, tf.compat.v1.Session(graph=graph) as session:
-            prefix = tf.train.latest_checkpoint(case.path)
-            tf.compat.v1.train.import_meta_graph(prefix + ".meta").restore(session, prefix)
-            graph_def = tf.compat.v1.graph_util.convert_variables_to_constants(
-                session, graph.as_graph_def(), outputs)
-    else:
-        with open(case.path, "rb") as f:
-            graph_def = tf.compat.v1.GraphDef.FromString(f.read())
-    graph = tf.Graph()
-    session = tf.compat.v1.Session(graph=graph)
-    with graph.as_default():
-        tf.compat.v1.import_graph_def(graph_def, name="")
-    run = session.make_callable([name + ":0" for name in outputs],
-                                [case.oracle["inputs"][0]["name"] + ":0"])
-    return lambda: run(value)
-
-
-def _plain_tflite_loop(path: str):
-    from ai_edge_litert.interpreter import Interpreter
-
-    interpreter = Interpreter(model_path=path)
-    interpreter.allocate_tensors()
-    rng = np.random.default_rng(0)
-    for d in interpreter.get_input_details():
-        interpreter.set_tensor(d["index"], rng.uniform(-0.5, 0.5, d["shape"]).astype(d["dtype"]))
-    return interpreter.invoke
-
-
 def _ratios(tool, plain, rounds: int = 3) -> float:
     """Median over `rounds` of tool p50 / plain-loop median, measured alternately."""
     return statistics.median(tool() / plain() for _ in range(rounds))
@@ -194,21 +122,13 @@ def _ratios(tool, plain, rounds: int = 3) -> float:
 
 @pytest.mark.parametrize("name", SOURCES)
 def test_benchmark_times_what_a_plain_tensorflow_loop_times(name):
-    """TensorFlow's side of every source model: benchmark's p50 against a plain graph-mode loop."""
-    from tflite_tools.benchmark.side_by_side import benchmark
-
+    """TensorFlow's side of every source model: benchmark's p50 against a plain
+    graph-mode loop, median of 3 rounds, timed in a fresh process."""
     case = corpus(name)
-    shape = [1 if d < 0 else d for d in case.oracle["inputs"][0]["shape"]]
-    invoke = _plain_tf_loop(case, np.zeros(shape, np.float32))
-    # The machine's speed drifts by up to 2x over seconds: each benchmark (which
-    # loads and traces the model) is judged against plain loops on either side
-    # of it, and the verdict is the median over rounds.
-    plain = [_median_us(invoke, 20)]
-    ratios = []
-    for _ in range(3):
-        tool = benchmark(case.path, max_num_runs=20).runs[0].inference.p50
-        plain.append(_median_us(invoke, 20))
-        ratios.append(tool / statistics.mean(plain[-2:]))
+    done = subprocess.run([sys.executable, plain_loops.__file__, case.kind, case.path, json.dumps(case.oracle)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-2000:]
+    ratios = json.loads(done.stdout.splitlines()[-1])
     ratio = statistics.median(ratios)
     assert 1 / RATIO <= ratio <= RATIO, f"{name}: benchmark/plain loop = {ratio:.2f} (rounds {ratios})"
 
@@ -225,15 +145,15 @@ def test_fer_side_by_side_speedup_is_graph_against_interpreter():
     assert code == 0, err
     assert "Keras model as a graph-mode concrete function" in out
     assert "batch dimension of 'input_1' is unknown in the model: benchmarked with 1" in out
-    tf_plain = _plain_tf_loop(h5, np.zeros([1, 64, 64, 1], np.float32))
-    tflite_plain = _plain_tflite_loop(tflite.path)
+    tf_plain = plain_loops.plain_tf_loop(h5.kind, h5.path, h5.oracle, np.zeros([1, 64, 64, 1], np.float32))
+    tflite_plain = plain_loops.plain_tflite_loop(tflite.path)
     rounds = []
     for _ in range(3):
         result = benchmark(h5.path, tflite=tflite.path, max_num_runs=30, num_runs=30, min_secs=0,
                            warmup_min_secs=0)
         tf_run, tflite_run = result.runs
-        rounds.append((tf_run.inference.p50 / _median_us(tf_plain, 30),
-                       tflite_run.inference.p50 / _median_us(tflite_plain, 30)))
+        rounds.append((tf_run.inference.p50 / plain_loops.median_us(tf_plain, 30),
+                       tflite_run.inference.p50 / plain_loops.median_us(tflite_plain, 30)))
     tf_ratio = statistics.median(r[0] for r in rounds)
     tflite_ratio = statistics.median(r[1] for r in rounds)
     assert 1 / RATIO <= tf_ratio <= RATIO and 1 / RATIO <= tflite_ratio <= RATIO, rounds
@@ -314,7 +234,7 @@ def test_benchmark_times_what_a_plain_interpreter_loop_times(name, converted_dir
     if path is None:
         path = str(converted_dir / (name.replace("/", "-") + ".tflite"))
         convert(case.path, path, verify=False)
-    invoke = _plain_tflite_loop(path)
+    invoke = plain_loops.plain_tflite_loop(path)
     tool = lambda: benchmark(path, num_runs=30, min_secs=0, warmup_min_secs=0).runs[0].inference.p50  # noqa: E731
-    ratio = _ratios(tool, lambda: _median_us(invoke, 30))
+    ratio = _ratios(tool, lambda: plain_loops.median_us(invoke, 30))
     assert 1 / RATIO <= ratio <= RATIO, f"{name}: benchmark/plain loop = {ratio:.2f}"

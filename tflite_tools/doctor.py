@@ -17,6 +17,7 @@ import argparse
 import importlib.metadata
 import platform
 
+from tflite_tools.core.versions import release
 from tflite_tools.proto import doctor_pb2
 
 # summarize reproduces this release's summarize_graph text byte for byte (the goldens'
@@ -90,10 +91,10 @@ def doctor(native_tools=None) -> doctor_pb2.Doctor:
 
 def support_status(version: str) -> str:
     """The place of TF `version` in the matrix: tested, nightly, untested or too old."""
-    parts = [int(p) for p in version.split("+")[0].split(".")[:2] if p.isdigit()]
-    if len(parts) < 2:
+    parts = release(version)
+    if parts is None:
         return "untested (unreadable version)"
-    if tuple(parts) < OLDEST:
+    if parts < OLDEST:
         return "too old: tflite-tools needs TensorFlow 2.15 or later"
     if "dev" in version:
         return "nightly: CI runs the core tests on tf-nightly (may break)"

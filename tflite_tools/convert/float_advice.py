@@ -19,6 +19,7 @@ import tempfile
 
 import numpy as np
 
+from tflite_tools.convert import keep_float
 from tflite_tools.convert.conversion import convert
 from tflite_tools.errors import UsageError, VerificationMismatch
 from tflite_tools.formats import tflite_flatbuffer
@@ -29,8 +30,6 @@ from tflite_tools.verify.layers import layer_verification
 from tflite_tools.verify.samples import parse_range, random_samples
 from tflite_tools.verify.verification import verify_conversion
 
-# Quantized modes with keep-float trials.
-MODES = ("int8", "dynamic")
 # Layers tried in float one at a time.
 MAX_TRIALS = 4
 # Random calibration samples when no --representative_data is given.
@@ -49,7 +48,7 @@ def verify_with_advice(source, tflite_path: str, *, representative_data: str | N
     model = tf_runner.load(source)
     report = layer_verification(model, tflite_path, **kwargs)
     layers = report.layer_report
-    if (report.quantization in MODES and layers.criterion == "snr"
+    if (report.quantization in keep_float.MODES and layers.criterion == "snr"
             and layers.output_snr_db < layers.min_snr_db):
         weighted = None
         if report.quantization == "dynamic":

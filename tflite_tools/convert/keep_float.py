@@ -31,6 +31,7 @@ from tflite_tools.core.lazy_tf import tensorflow
 from tflite_tools.errors import UsageError
 
 
+# The quantization modes whose layers can be kept in float.
 MODES = ("int8", "dynamic")
 
 
@@ -49,7 +50,6 @@ def run(plan: converter_api.Plan, names, representative_dataset, fully_quantize:
       UsageError: a name names nothing in the model (dynamic: no op with int8
         weights), or this TensorFlow cannot keep layers in float.
     """
-    check(quantize, names)
     if quantize == "dynamic":
         return _run_dynamic(plan, names)
     tf = tensorflow()

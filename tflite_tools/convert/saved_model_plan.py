@@ -14,6 +14,7 @@ from __future__ import annotations
 from tflite_tools.convert import converter_api
 from tflite_tools.convert.job import Job
 from tflite_tools.core import dtypes
+from tflite_tools.core.versions import release
 from tflite_tools.errors import UsageError, unknown_name_error
 from tflite_tools.formats.saved_model import SERVING_SIGNATURE, meta_graph_for_tags, saves_a_keras3_model
 from tflite_tools.model import LoadedModel
@@ -34,7 +35,7 @@ def plan_v2(job: Job, model: LoadedModel, directory: str) -> converter_api.Plan:
     _signature_inputs(job, _signature(job, model))
     job.rep_as_dict = True
     meta = meta_graph_for_tags(model.saved_model, job.options.saved_model_tags)
-    if not job.input_shapes and saves_a_keras3_model(meta) and _version(converter_api.tf_version()) < (2, 18):
+    if not job.input_shapes and saves_a_keras3_model(meta) and (release(converter_api.tf_version()) or (0, 0)) < (2, 18):
         job.report.steps.append(f"TensorFlow {converter_api.tf_version()}'s from_saved_model aborts the process "
                                 "on a Keras 3 model saved with tf.saved_model.save; converted the "
                                 "signature's concrete function instead")
@@ -61,12 +62,6 @@ def _concrete_plan(job: Job, directory: str) -> converter_api.Plan:
              for n, s in zip(names, shapes)}
     concrete = tf.function(lambda **kw: function(**kw)).get_concrete_function(**fixed)
     return converter_api.from_concrete_functions([concrete], loaded)
-
-
-def _version(version: str) -> tuple:
-    """(major, minor) of a TensorFlow version string ("2.17.1", "2.19.0-rc0")."""
-    parts = version.split(".")[:2]
-    return tuple(int("".join(c for c in p if c.isdigit()) or 0) for p in parts)
 
 
 def _signature(job: Job, model: LoadedModel):

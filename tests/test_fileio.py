@@ -11,7 +11,7 @@ import pytest
 from tflite_tools.core import fileio
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIG = fileio._DEFERRED_UNLINK_BYTES + 1
+BIG = 2 << 20
 
 
 def _wait_for_unlinks():

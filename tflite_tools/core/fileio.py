@@ -1,9 +1,10 @@
 """Atomic output files: written to a temporary name, renamed at the end.
 
-Renaming over a big existing file makes the kernel free its pages there and
-then (7 ms for a 12 MB .tflite, more than writing it); such a file keeps a
-hidden second link through the rename and is unlinked on a helper thread
-(concurrent.futures joins it before the interpreter exits).
+Renaming over an existing file makes the kernel free it there and then
+(0.12 ms for 4 KB on ext4, 0.23 ms for 256 KB, 7 ms for a 12 MB .tflite: more
+than writing it); the old file keeps a hidden second link through the rename
+and is unlinked on a helper thread (concurrent.futures joins it before the
+interpreter exits).
 """
 
 from __future__ import annotations
@@ -14,8 +15,6 @@ import os
 import tempfile
 from typing import Iterator
 
-# Old outputs at least this big are unlinked off the caller's thread.
-_DEFERRED_UNLINK_BYTES = 1 << 20
 _unlinker: concurrent.futures.ThreadPoolExecutor | None = None
 
 
@@ -47,7 +46,7 @@ def _atomic_file(path: str) -> Iterator[tuple[int, str]]:
     try:
         yield fd, tmp
         os.chmod(tmp, 0o644)
-        old = _keep_big_old_file(path, directory)
+        old = _keep_old_file(path, directory)
         os.replace(tmp, path)
     except BaseException:
         with contextlib.suppress(FileNotFoundError):
@@ -57,12 +56,10 @@ def _atomic_file(path: str) -> Iterator[tuple[int, str]]:
         _unlink_later(old)
 
 
-def _keep_big_old_file(path: str, directory: str) -> str | None:
-    """A hidden second link to the big file at `path`, so that replacing it
-    frees nothing yet; None when there is none (or it is small)."""
+def _keep_old_file(path: str, directory: str) -> str | None:
+    """A hidden second link to the file at `path`, so that replacing it frees
+    nothing yet; None when there is none."""
     try:
-        if os.stat(path).st_size < _DEFERRED_UNLINK_BYTES:
-            return None
         old = tempfile.mktemp(prefix=".old-", suffix="-" + os.path.basename(path), dir=directory)
         os.link(path, old)
         return old

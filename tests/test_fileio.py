@@ -8,15 +8,14 @@ import sys
 
 import pytest
 
-from tflite_tools.core import fileio
+from tflite_tools.core import fileio, helper_threads
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BIG = 2 << 20
 
 
 def _wait_for_unlinks():
-    if fileio._unlinker is not None:
-        fileio._unlinker.submit(lambda: None).result()
+    helper_threads.executor("unlink").submit(lambda: None).result()
 
 
 @pytest.mark.parametrize("old_size", [0, 100, BIG])

@@ -19,7 +19,6 @@ give the same bytes.
 
 from __future__ import annotations
 
-import concurrent.futures
 import dataclasses
 import hashlib
 import os
@@ -31,7 +30,7 @@ from tflite_tools.convert import converter_api, graph_plan, keras_plan, live_pla
     saved_model_plan
 from tflite_tools.convert import keep_float as keep_float_mod
 from tflite_tools.convert.job import DEFAULT_TAGS, Job, display_name
-from tflite_tools.core import fileio
+from tflite_tools.core import fileio, helper_threads
 from tflite_tools.core.names import split_names
 from tflite_tools.core.shapes import parse_input_shapes
 from tflite_tools.errors import UsageError, VerificationMismatch
@@ -40,9 +39,10 @@ from tflite_tools.formats.tflite_flatbuffer import read_io, read_ops
 from tflite_tools.model import LoadedModel
 from tflite_tools.proto import common_pb2, conversion_pb2, summary_pb2, verification_pb2
 
-# Below this, hashing costs less than handing it to a second thread (measured
-# with bench/bench_convert.py: ~0.9 ms of GIL handoffs on a 250 KB model).
-_BACKGROUND_HASH_BYTES = 1 << 20
+# Sources this big are hashed beside the conversion; smaller ones after it,
+# beside the read-back and the write (measured on a 250 KB graph: hashing it
+# beside detection and parsing slows them by more than the 0.34 ms it saves).
+_EARLY_HASH_BYTES = 1 << 20
 _DIGEST_CHUNK_BYTES = 64 << 20
 # Ops of a .tflite that reads its weights from resource variables.
 _RESOURCE_VARIABLE_OPS = frozenset({"VAR_HANDLE", "READ_VARIABLE", "ASSIGN_VARIABLE"})
@@ -122,42 +122,44 @@ def convert(source, output_file: Optional[str] = None, *, input_arrays=None, out
                          "the model and convert the saved copy, or call tflite_tools.verify.verify.")
     output_file, step = output_path(source, output_file)
     report.steps.extend([step] if step else [])
-    # The digests run on a second thread: the source's beside the conversion,
-    # the output's beside reading it back and writing it.
-    with concurrent.futures.ThreadPoolExecutor(max_workers=1) as background:
-        model = None
-        if isinstance(source, (str, os.PathLike)):
-            path = os.fspath(source)
-            digests = [_hash_soon(background, _size(path), lambda: _digest(path))]
-            flatbuffer, model = _convert_path(job, path)
-        else:
-            digests = [None]
-            flatbuffer = _run(job, live_plan.plan(job, source))
-        digests.append(_hash_soon(background, len(flatbuffer), lambda: hashlib.sha256(flatbuffer).hexdigest()))
+    # The digests run on a helper thread (file reads and hashlib release the
+    # GIL): a big source's beside the conversion, the rest beside reading the
+    # output back and writing it.
+    digester = helper_threads.executor("digest")
+    model = source_digest = None
+    if isinstance(source, (str, os.PathLike)):
+        path = os.fspath(source)
+        if _size(path) >= _EARLY_HASH_BYTES:
+            source_digest = digester.submit(_digest, path)
+        flatbuffer, model = _convert_path(job, path)
+        source_digest = source_digest or digester.submit(_digest, path)
+    else:
+        flatbuffer = _run(job, live_plan.plan(job, source))
+    output_digest = digester.submit(hashlib.sha256, flatbuffer)
 
-        def take_digests():
-            if digests[0] is not None:
-                report.source.MergeFrom(common_pb2.Source(**digests[0].result()))
-            report.output_sha256 = digests[1].result()
+    def take_digests():
+        if source_digest is not None:
+            report.source.MergeFrom(common_pb2.Source(**source_digest.result()))
+        report.output_sha256 = output_digest.result().hexdigest()
 
-        report.output_size_bytes = len(flatbuffer)
-        inputs, outputs = read_io(flatbuffer)
-        report.inputs.extend(inputs)
-        report.outputs.extend(outputs)
-        if verify or (verify is None and model is not None):
-            _verify(job, model, output_file, flatbuffer, required=bool(verify))
-        elif verify is None:
-            report.warnings.append("not verified: a live model cannot be re-run from disk (save it and "
-                                   "convert the saved copy, or call tflite_tools.verify)")
-        if report.HasField("verification") and report.verification.status == verification_pb2.MISMATCH:
-            # A failed check is a failed conversion: nothing is written.
-            take_digests()
-            report.timings.total_ms = (time.perf_counter() - started) * 1000
-            raise VerificationMismatch(report.verification.message, result=report)
-        if output_file:
-            fileio.write_atomic(output_file, flatbuffer)
-            report.output_path = output_file
+    report.output_size_bytes = len(flatbuffer)
+    inputs, outputs = read_io(flatbuffer)
+    report.inputs.extend(inputs)
+    report.outputs.extend(outputs)
+    if verify or (verify is None and model is not None):
+        _verify(job, model, output_file, flatbuffer, required=bool(verify))
+    elif verify is None:
+        report.warnings.append("not verified: a live model cannot be re-run from disk (save it and "
+                               "convert the saved copy, or call tflite_tools.verify)")
+    if report.HasField("verification") and report.verification.status == verification_pb2.MISMATCH:
+        # A failed check is a failed conversion: nothing is written.
         take_digests()
+        report.timings.total_ms = (time.perf_counter() - started) * 1000
+        raise VerificationMismatch(report.verification.message, result=report)
+    if output_file:
+        fileio.write_atomic(output_file, flatbuffer)
+        report.output_path = output_file
+    take_digests()
     report.timings.total_ms = (time.perf_counter() - started) * 1000
     if report_file:
         from tflite_tools import render
@@ -204,20 +206,6 @@ def output_path(source, output_file: Optional[str]) -> tuple[Optional[str], str]
             and os.path.exists(source) and os.path.samefile(source, resolved)):
         raise UsageError(f"the output {resolved} is the input model itself; write the .tflite elsewhere.")
     return resolved, "" if resolved == output_file else f"{output_file} is a directory: writing {resolved}"
-
-
-def _hash_soon(background, size: int, digest) -> concurrent.futures.Future:
-    """`digest()` as a future: run on the `background` executor (file reads
-    and hashlib release the GIL) when there is enough to hash to pay for the
-    thread; else run now."""
-    if size >= _BACKGROUND_HASH_BYTES:
-        return background.submit(digest)
-    done = concurrent.futures.Future()
-    try:
-        done.set_result(digest())
-    except OSError as exc:  # an unreadable source: loading it says so first
-        done.set_exception(exc)
-    return done
 
 
 def _size(path: str) -> int:

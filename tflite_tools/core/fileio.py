@@ -9,13 +9,12 @@ interpreter exits).
 
 from __future__ import annotations
 
-import concurrent.futures
 import contextlib
 import os
 import tempfile
 from typing import Iterator
 
-_unlinker: concurrent.futures.ThreadPoolExecutor | None = None
+from tflite_tools.core import helper_threads
 
 
 @contextlib.contextmanager
@@ -68,10 +67,7 @@ def _keep_old_file(path: str, directory: str) -> str | None:
 
 
 def _unlink_later(path: str) -> None:
-    global _unlinker
-    if _unlinker is None:
-        _unlinker = concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="unlink")
-    _unlinker.submit(_remove, path)
+    helper_threads.executor("unlink").submit(_remove, path)
 
 
 def _remove(path: str) -> None:

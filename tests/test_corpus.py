@@ -115,15 +115,11 @@ def test_inspect_tells_what_tensorflow_says(name):
 
 # --- benchmark against plain timing loops (run before the conversions fill the process) ---
 
-def _ratios(tool, plain, rounds: int = 3) -> float:
-    """Median over `rounds` of tool p50 / plain-loop median, measured alternately."""
-    return statistics.median(tool() / plain() for _ in range(rounds))
-
-
 @pytest.mark.parametrize("name", SOURCES)
 def test_benchmark_times_what_a_plain_tensorflow_loop_times(name):
     """TensorFlow's side of every source model: benchmark's p50 against a plain
-    graph-mode loop, median of 3 rounds, timed in a fresh process."""
+    graph-mode loop interleaved with its timed runs, median of 3 rounds, in a
+    fresh process."""
     case = corpus(name)
     done = subprocess.run([sys.executable, plain_loops.__file__, case.kind, case.path, json.dumps(case.oracle)],
                           capture_output=True, text=True, timeout=600)
@@ -149,11 +145,12 @@ def test_fer_side_by_side_speedup_is_graph_against_interpreter():
     tflite_plain = plain_loops.plain_tflite_loop(tflite.path)
     rounds = []
     for _ in range(3):
+        plain = plain_loops.Interleaved(tf_plain, tflite_plain)
         result = benchmark(h5.path, tflite=tflite.path, max_num_runs=30, num_runs=30, min_secs=0,
-                           warmup_min_secs=0)
+                           warmup_min_secs=0, progress=plain)
         tf_run, tflite_run = result.runs
-        rounds.append((tf_run.inference.p50 / plain_loops.median_us(tf_plain, 30),
-                       tflite_run.inference.p50 / plain_loops.median_us(tflite_plain, 30)))
+        rounds.append((tf_run.inference.p50 / plain.medians()[0],
+                       tflite_run.inference.p50 / plain.medians()[1]))
     tf_ratio = statistics.median(r[0] for r in rounds)
     tflite_ratio = statistics.median(r[1] for r in rounds)
     assert 1 / RATIO <= tf_ratio <= RATIO and 1 / RATIO <= tflite_ratio <= RATIO, rounds
@@ -235,6 +232,10 @@ def test_benchmark_times_what_a_plain_interpreter_loop_times(name, converted_dir
         path = str(converted_dir / (name.replace("/", "-") + ".tflite"))
         convert(case.path, path, verify=False)
     invoke = plain_loops.plain_tflite_loop(path)
-    tool = lambda: benchmark(path, num_runs=30, min_secs=0, warmup_min_secs=0).runs[0].inference.p50  # noqa: E731
-    ratio = _ratios(tool, lambda: plain_loops.median_us(invoke, 30))
-    assert 1 / RATIO <= ratio <= RATIO, f"{name}: benchmark/plain loop = {ratio:.2f}"
+    ratios = []
+    for _ in range(3):
+        plain = plain_loops.Interleaved(invoke)
+        tool = benchmark(path, num_runs=30, min_secs=0, warmup_min_secs=0, progress=plain).runs[0].inference.p50
+        ratios.append(tool / plain.medians()[0])
+    ratio = statistics.median(ratios)
+    assert 1 / RATIO <= ratio <= RATIO, f"{name}: benchmark/plain loop = {ratio:.2f} (rounds {ratios})"

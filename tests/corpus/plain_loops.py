@@ -4,9 +4,13 @@ TensorFlow-side check run in a process of its own.
     python tests/corpus/plain_loops.py KIND PATH ORACLE_JSON
 
 prints (last line, JSON) benchmark's TensorFlow p50 over the plain loop's, for
-3 rounds, each against plain loops on either side of it. A fresh process
-times what a user's does: in the test process, after hundreds of models,
-calling a loaded signature costs up to 1.7x more than the graph's run.
+3 rounds. A fresh process times what a user's does: in the test process, after
+hundreds of models, calling a loaded signature costs up to 1.7x more than the
+graph's run.
+
+The plain loop runs interleaved with the tool's timed runs (`Interleaved`):
+this machine's speed drifts up to 2x within seconds, so loops timed one after
+the other disagree by that much while interleaved ones agree within 10%.
 """
 
 from __future__ import annotations
@@ -17,16 +21,6 @@ import sys
 import time
 
 import numpy as np
-
-
-def median_us(invoke, runs: int) -> float:
-    invoke()
-    samples = []
-    for _ in range(runs):
-        begin = time.perf_counter_ns()
-        invoke()
-        samples.append((time.perf_counter_ns() - begin) / 1e3)
-    return statistics.median(samples)
 
 
 def keras_that_wrote(path: str):
@@ -92,20 +86,42 @@ def plain_tflite_loop(path: str):
     return interpreter.invoke
 
 
+class Interleaved:
+    """benchmark's progress callback that runs a plain loop once after each of
+    the tool's timed runs; the k-th plain loop goes with the k-th timed phase
+    (side by side: TensorFlow's, then the interpreter's)."""
+
+    def __init__(self, *invokes):
+        self.invokes = invokes
+        self.samples: list[list[float]] = []
+
+    def __call__(self, phase: str, runs: int, seconds: float) -> None:
+        if phase != "inference":
+            return
+        if runs == 1:
+            self.samples.append([])
+        invoke = self.invokes[len(self.samples) - 1]
+        begin = time.perf_counter_ns()
+        invoke()
+        self.samples[-1].append((time.perf_counter_ns() - begin) / 1e3)
+
+    def medians(self) -> list[float]:
+        return [statistics.median(samples) for samples in self.samples]
+
+
 def tf_side_ratios(kind: str, path: str, oracle: dict, rounds: int = 3) -> list[float]:
-    """benchmark's TensorFlow p50 over the plain loop's, per round; each
-    benchmark (which loads and traces the model) against plain loops on
-    either side of it (the machine's speed drifts 2x over seconds)."""
+    """benchmark's TensorFlow p50 over the interleaved plain loop's, per round
+    (each round loads and traces the model again, as a user's run does)."""
     from tflite_tools.benchmark.side_by_side import benchmark
 
     shape = [1 if d < 0 else d for d in oracle["inputs"][0]["shape"]]
     invoke = plain_tf_loop(kind, path, oracle, np.zeros(shape, np.float32))
-    plain = [median_us(invoke, 20)]
+    invoke()  # traces the function, as the tool's warm-up runs do
     ratios = []
     for _ in range(rounds):
-        tool = benchmark(path, max_num_runs=20).runs[0].inference.p50
-        plain.append(median_us(invoke, 20))
-        ratios.append(tool / statistics.mean(plain[-2:]))
+        plain = Interleaved(invoke)
+        tool = benchmark(path, max_num_runs=30, progress=plain).runs[0].inference.p50
+        ratios.append(tool / plain.medians()[0])
     return ratios
 
 

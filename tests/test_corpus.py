@@ -224,18 +224,12 @@ def test_converts_with_no_flags_verified_and_equal_to_tensorflow(name, converted
 def test_benchmark_times_what_a_plain_interpreter_loop_times(name, converted_dir):
     """TFLite's side of every corpus model (its own .tflite, or the one convert
     writes): benchmark's p50 against a plain Interpreter.invoke loop."""
-    from tflite_tools.benchmark.side_by_side import benchmark
-
     case = corpus(name)
     path = case.path if case.kind == ".tflite" else _converted.get(name)
     if path is None:
         path = str(converted_dir / (name.replace("/", "-") + ".tflite"))
         convert(case.path, path, verify=False)
-    invoke = plain_loops.plain_tflite_loop(path)
-    ratios = []
-    for _ in range(3):
-        plain = plain_loops.Interleaved(invoke)
-        tool = benchmark(path, num_runs=30, min_secs=0, warmup_min_secs=0, progress=plain).runs[0].inference.p50
-        ratios.append(tool / plain.medians()[0])
+    ratios = plain_loops.benchmark_ratios(path, plain_loops.plain_tflite_loop(path), num_runs=30, min_secs=0,
+                                          warmup_min_secs=0)
     ratio = statistics.median(ratios)
     assert 1 / RATIO <= ratio <= RATIO, f"{name}: benchmark/plain loop = {ratio:.2f} (rounds {ratios})"

@@ -109,20 +109,25 @@ class Interleaved:
         return [statistics.median(samples) for samples in self.samples]
 
 
-def tf_side_ratios(kind: str, path: str, oracle: dict, rounds: int = 3) -> list[float]:
-    """benchmark's TensorFlow p50 over the interleaved plain loop's, per round
-    (each round loads and traces the model again, as a user's run does)."""
+def benchmark_ratios(path: str, invoke, rounds: int = 3, **flags) -> list[float]:
+    """benchmark's p50 of `path` (run with `flags`) over the interleaved plain
+    loop's, per round (each round loads the model again, as a user's run does)."""
     from tflite_tools.benchmark.side_by_side import benchmark
 
-    shape = [1 if d < 0 else d for d in oracle["inputs"][0]["shape"]]
-    invoke = plain_tf_loop(kind, path, oracle, np.zeros(shape, np.float32))
-    invoke()  # traces the function, as the tool's warm-up runs do
     ratios = []
     for _ in range(rounds):
         plain = Interleaved(invoke)
-        tool = benchmark(path, max_num_runs=30, progress=plain).runs[0].inference.p50
+        tool = benchmark(path, progress=plain, **flags).runs[0].inference.p50
         ratios.append(tool / plain.medians()[0])
     return ratios
+
+
+def tf_side_ratios(kind: str, path: str, oracle: dict) -> list[float]:
+    """benchmark_ratios of the model's TensorFlow side against a plain graph-mode loop."""
+    shape = [1 if d < 0 else d for d in oracle["inputs"][0]["shape"]]
+    invoke = plain_tf_loop(kind, path, oracle, np.zeros(shape, np.float32))
+    invoke()  # traces the function, as the tool's warm-up runs do
+    return benchmark_ratios(path, invoke, max_num_runs=30)
 
 
 if __name__ == "__main__":

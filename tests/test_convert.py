@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import shutil
 import subprocess
 import sys
 
@@ -240,6 +241,22 @@ def test_report_json(frozen_graph, tmp_path):
                                    "op": "", "tensor_name": "", "unknown_rank": False}
     assert {"op": "CONV_2D", "kind": "builtin", "count": 1} in report["ops"]
     assert report["timings"]["convert_ms"] > 0 and report["timings"]["total_ms"] > 0
+
+
+def test_source_digest_of_a_saved_model_covers_every_file_by_name(saved_model_tf2, tmp_path):
+    # Files are hashed mapped into memory; an empty one (which cannot be mapped) counts too.
+    model = tmp_path / "export"
+    shutil.copytree(saved_model_tf2.path, model)
+    (model / "assets").mkdir(exist_ok=True)
+    (model / "assets" / "empty.txt").write_bytes(b"")
+    report = convert(str(model), str(tmp_path / "m.tflite"), verify=False)
+    sha, size = hashlib.sha256(), 0
+    for rel in sorted(os.path.relpath(os.path.join(root, n), model) for root, _, names in os.walk(model)
+                      for n in names):
+        data = (model / rel).read_bytes()
+        sha.update(rel.encode() + b"\0" + data)
+        size += len(data)
+    assert (report.source.sha256, report.source.size_bytes) == (sha.hexdigest(), size)
 
 
 # --- errors -----------------------------------------------------------------------------

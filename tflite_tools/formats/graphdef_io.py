@@ -7,11 +7,10 @@ ignored. Messages are tflite-tools' wire-compatible `tf_graph_pb2.GraphDef`.
 
 from __future__ import annotations
 
-import mmap
-
 from google.protobuf import message as _message
 from google.protobuf import text_format
 
+from tflite_tools.core import fileio
 from tflite_tools.errors import InputError
 from tflite_tools.proto import tf_graph_pb2
 
@@ -50,15 +49,6 @@ def _unknown_fields(message) -> bool:
     return len(unknown_fields.UnknownFieldSet(message)) > 0
 
 
-def _contents(f) -> bytes | memoryview:
-    """The whole file, memory-mapped when possible: frozen graphs run to
-    hundreds of MB, and the protobuf parser copies what it keeps anyway."""
-    try:
-        return memoryview(mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ))
-    except (ValueError, OSError):  # empty file, pipe, special file
-        return f.read()
-
-
 def read_contents(path: str, what: str = "") -> bytes | memoryview:
     """The whole file at `path` (memory-mapped when possible).
 
@@ -66,7 +56,8 @@ def read_contents(path: str, what: str = "") -> bytes | memoryview:
     """
     try:
         with open(path, "rb") as f:
-            return _contents(f)
+            # Frozen graphs run to hundreds of MB, and the parser copies what it keeps anyway.
+            return fileio.contents(f)
     except OSError as exc:
         raise InputError(f"cannot read {what}'{path}': {exc.strerror}.") from exc
 

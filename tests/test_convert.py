@@ -209,6 +209,58 @@ def test_byte_stable(frozen_graph, tmp_path):
     assert a.read_bytes() == b.read_bytes()
 
 
+TF_TOOLS_GRAPHS = os.path.join(REPO, "..", "shared", "fixtures", "tf_tools")
+
+
+def _graph_and_names(path):
+    """(bytes, input names, output names, input shapes with unknown dims as 1) as inspect finds them."""
+    from tflite_tools.inspect import inspect
+
+    summary = inspect(path)
+    names = [t.name.split(":")[0] for t in summary.inputs]
+    shapes = {n: [1 if d < 0 else d for d in t.shape] for n, t in zip(names, summary.inputs)}
+    with open(path, "rb") as f:
+        return f.read(), names, [t.name.split(":")[0] for t in summary.outputs], shapes
+
+
+@pytest.mark.parametrize("case", ["01_small_cnn_frozen", "04_multi_io", "05_unknown_shapes", "07_control_edges",
+                                  "09_big_params", "10_function_library", "11_placeholder_with_default",
+                                  "12_while_loop", "14_device_placement", "keras_applications_mobilenet_v2"])
+def test_converter_built_in_memory_gives_from_frozen_graphs_bytes(case, request):
+    """The oracle is TF's own from_frozen_graph on the same file, names and shapes."""
+    from tflite_tools.convert import frozen_graph_in_memory
+    from tflite_tools.core.lazy_tf import tensorflow
+
+    path = (request.getfixturevalue("tf2_frozen_mobilenet").path if case.startswith("keras")
+            else os.path.join(TF_TOOLS_GRAPHS, case, "graph.pb"))
+    graph, inputs, outputs, shapes = _graph_and_names(path)
+    cls = tensorflow().compat.v1.lite.TFLiteConverter
+    built = frozen_graph_in_memory.converter(cls, graph, inputs, outputs, shapes)
+    assert built is not None, "the in-memory route was not taken"
+    assert built.convert() == cls.from_frozen_graph(path, inputs, outputs, shapes).convert()
+
+
+@pytest.mark.parametrize("case, error", [("02_unfrozen_variables", "Please freeze the graph"),
+                                         ("15_invalid_input", "Unknown input node 'missing_node'"),
+                                         ("13_text_only", None)])
+def test_graphs_only_tensorflow_reads_go_to_from_frozen_graph(case, error):
+    """Variables, a broken graph, a text graph: TF's from_frozen_graph decides, with its own message."""
+    from tflite_tools.convert import converter_api, frozen_graph_in_memory
+    from tflite_tools.core.lazy_tf import tensorflow
+    from tflite_tools.errors import InputError
+
+    path = os.path.join(TF_TOOLS_GRAPHS, case, "graph.pbtxt" if case.startswith("13") else "graph.pb")
+    graph, inputs, outputs, shapes = _graph_and_names(path)
+    cls = tensorflow().compat.v1.lite.TFLiteConverter
+    assert frozen_graph_in_memory.converter(cls, graph, inputs, outputs, shapes) is None
+    if error:
+        with pytest.raises(InputError, match=error):
+            converter_api.from_frozen_graph(path, inputs, outputs, shapes)
+    else:
+        plan = converter_api.from_frozen_graph(path, inputs, outputs, shapes)
+        assert converter_api.run(plan) == cls.from_frozen_graph(path, inputs, outputs, shapes).convert()
+
+
 @pytest.mark.parametrize("mode, io_type", [("int8", "int8"), ("int16x8", "int16")])
 def test_full_integer_with_integer_io(mode, io_type, frozen_graph, tmp_path):
     data = tmp_path / "calib.npz"

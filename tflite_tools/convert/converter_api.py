@@ -17,9 +17,11 @@ from __future__ import annotations
 import contextlib
 import dataclasses
 import importlib
+import os
+import tempfile
 from typing import Callable, Optional, Sequence
 
-from tflite_tools.convert import converter_errors
+from tflite_tools.convert import converter_errors, frozen_graph_in_memory
 from tflite_tools.core.captured_output import captured_output as _captured_output
 from tflite_tools.core.lazy_tf import tensorflow
 from tflite_tools.errors import ConversionError, InputError, UsageError
@@ -150,12 +152,30 @@ def _v1_class():
 
 def from_frozen_graph(path: str, input_arrays: Sequence[str], output_arrays: Sequence[str],
                       input_shapes: Optional[dict] = None) -> Plan:
-    """V1 converter on a binary frozen GraphDef file."""
+    """V1 converter on a frozen GraphDef file (built in memory where frozen_graph_in_memory can)."""
     cls, name = _v1_class()
     with _converter_errors("frozen graph", path, "--input_arrays/--output_arrays"):
-        converter = cls.from_frozen_graph(path, list(input_arrays), list(output_arrays),
-                                          input_shapes=input_shapes or None)
+        converter = frozen_graph_in_memory.converter(
+            cls, frozen_graph_in_memory.file_contents(path), input_arrays, output_arrays, input_shapes)
+        if converter is None:
+            converter = cls.from_frozen_graph(path, list(input_arrays), list(output_arrays),
+                                              input_shapes=input_shapes or None)
     return Plan(converter, f"{name}.from_frozen_graph")
+
+
+def from_frozen_graph_bytes(graph: bytes, input_arrays: Sequence[str], output_arrays: Sequence[str],
+                            input_shapes: Optional[dict] = None) -> Plan:
+    """from_frozen_graph on a binary GraphDef in memory (one the plan changed)."""
+    cls, name = _v1_class()
+    with _captured_output():
+        converter = frozen_graph_in_memory.converter(cls, graph, input_arrays, output_arrays, input_shapes)
+    if converter is not None:
+        return Plan(converter, f"{name}.from_frozen_graph")
+    with tempfile.TemporaryDirectory(prefix="tflite-tools-") as tmp:
+        path = os.path.join(tmp, "frozen.pb")
+        with open(path, "wb") as f:
+            f.write(graph)
+        return from_frozen_graph(path, input_arrays, output_arrays, input_shapes)
 
 
 def from_saved_model_v1(saved_model_dir: str, tags: Sequence[str], signature_key: str) -> Plan:

@@ -15,8 +15,6 @@ The user's own file goes to the converter untouched when nothing changed it.
 
 from __future__ import annotations
 
-import os
-import tempfile
 import time
 from typing import Sequence
 
@@ -96,11 +94,8 @@ def plan(job: Job, model: LoadedModel, path: str) -> converter_api.Plan:
     job.rep_dtypes = [dtypes.python_name(_node(frozen, n).attr["dtype"].type) for n in names]
     if as_is:
         return converter_api.from_frozen_graph(as_is, names, outputs, final_shapes)
-    with tempfile.TemporaryDirectory(prefix="tflite-tools-") as tmp:
-        frozen_path = os.path.join(tmp, "frozen.pb")
-        with open(frozen_path, "wb") as f:
-            f.write(frozen.SerializeToString(deterministic=True))
-        return converter_api.from_frozen_graph(frozen_path, names, outputs, final_shapes)
+    return converter_api.from_frozen_graph_bytes(frozen.SerializeToString(deterministic=True), names, outputs,
+                                                 final_shapes)
 
 
 def _freeze(job: Job, model: LoadedModel, path: str, outputs: list[str]):

@@ -25,6 +25,7 @@ from tflite_tools.convert import converter_errors, frozen_graph_in_memory
 from tflite_tools.core.captured_output import captured_output as _captured_output
 from tflite_tools.core.lazy_tf import tensorflow
 from tflite_tools.errors import ConversionError, InputError, UsageError
+from tflite_tools.formats import graphdef_io
 
 V1 = "tf.compat.v1.lite.TFLiteConverter"
 V2 = "tf.lite.TFLiteConverter"
@@ -155,8 +156,11 @@ def from_frozen_graph(path: str, input_arrays: Sequence[str], output_arrays: Seq
     """V1 converter on a frozen GraphDef file (built in memory where frozen_graph_in_memory can)."""
     cls, name = _v1_class()
     with _converter_errors("frozen graph", path, "--input_arrays/--output_arrays"):
-        converter = frozen_graph_in_memory.converter(
-            cls, frozen_graph_in_memory.file_contents(path), input_arrays, output_arrays, input_shapes)
+        try:
+            graph = graphdef_io.read_contents(path)
+        except InputError:
+            graph = None  # from_frozen_graph says why, its own way
+        converter = frozen_graph_in_memory.converter(cls, graph, input_arrays, output_arrays, input_shapes)
         if converter is None:
             converter = cls.from_frozen_graph(path, list(input_arrays), list(output_arrays),
                                               input_shapes=input_shapes or None)

@@ -16,7 +16,6 @@ from __future__ import annotations
 import sys
 from typing import Optional, Sequence
 
-from tflite_tools.core import fileio
 from tflite_tools.core.lazy_tf import tensorflow
 
 
@@ -55,11 +54,3 @@ def converter(cls, graph: Optional[bytes], input_arrays: Sequence[str], output_a
     except Exception:  # noqa: BLE001 - from_frozen_graph then raises its own error, or succeeds its own way
         return None
 
-
-def file_contents(path: str):
-    """The file at `path` (mapped); None when it cannot be read (from_frozen_graph says why)."""
-    try:
-        with open(path, "rb") as f:
-            return fileio.contents(f)
-    except OSError:
-        return None

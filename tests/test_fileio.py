@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import mmap
 import os
 import subprocess
 import sys
@@ -50,4 +51,47 @@ def test_the_old_big_file_is_gone_when_the_process_ends(tmp_path):
               f"fileio.write_atomic({str(path)!r}, b'new')\n")
     subprocess.run([sys.executable, "-c", script], check=True, cwd=REPO)
     assert sorted(os.listdir(tmp_path)) == ["model.tflite"]
+    assert path.read_bytes() == b"new"
+
+
+def _cached_pages(fd: int, size: int) -> int:
+    """How many pages of the open file `fd` are in the page cache (mincore)."""
+    import ctypes
+
+    libc = ctypes.CDLL(None, use_errno=True)
+    mapping = mmap.mmap(fd, size, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+    try:
+        pages = (size + mmap.PAGESIZE - 1) // mmap.PAGESIZE
+        vector = (ctypes.c_ubyte * pages)()
+        address = ctypes.c_void_p(ctypes.addressof(ctypes.c_char.from_buffer(mapping)))
+        assert libc.mincore(address, ctypes.c_size_t(size), vector) == 0, os.strerror(ctypes.get_errno())
+        return sum(v & 1 for v in vector)
+    finally:
+        del address
+        mapping.close()
+
+
+def test_replacing_a_file_drops_the_old_files_cached_pages_first(tmp_path):
+    # The new file's pages then come from memory the kernel has just freed.
+    path = tmp_path / "model.tflite"
+    path.write_bytes(os.urandom(BIG))
+    old = os.open(path, os.O_RDONLY)  # keeps the old file's pages reachable after the rename
+    try:
+        os.fsync(old)  # clean pages: only those can be dropped
+        os.read(old, BIG)
+        cached = _cached_pages(old, BIG)
+        fileio.write_atomic(str(path), b"new")
+        assert path.read_bytes() == b"new"
+        assert (cached, _cached_pages(old, BIG)) == (BIG // mmap.PAGESIZE, 0)
+    finally:
+        os.close(old)
+        _wait_for_unlinks()
+
+
+def test_an_output_path_that_is_a_fifo_is_replaced_without_blocking(tmp_path):
+    # Opening a FIFO to drop its pages would wait for a writer; the drop opens without blocking.
+    path = tmp_path / "model.tflite"
+    os.mkfifo(path)
+    script = f"from tflite_tools.core import fileio\nfileio.write_atomic({str(path)!r}, b'new')\n"
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=REPO, timeout=30)
     assert path.read_bytes() == b"new"

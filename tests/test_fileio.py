@@ -61,13 +61,11 @@ def _cached_pages(fd: int, size: int) -> int:
     libc = ctypes.CDLL(None, use_errno=True)
     mapping = mmap.mmap(fd, size, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_WRITE)
     try:
-        pages = (size + mmap.PAGESIZE - 1) // mmap.PAGESIZE
-        vector = (ctypes.c_ubyte * pages)()
+        vector = (ctypes.c_ubyte * ((size + mmap.PAGESIZE - 1) // mmap.PAGESIZE))()
         address = ctypes.c_void_p(ctypes.addressof(ctypes.c_char.from_buffer(mapping)))
         assert libc.mincore(address, ctypes.c_size_t(size), vector) == 0, os.strerror(ctypes.get_errno())
         return sum(v & 1 for v in vector)
     finally:
-        del address
         mapping.close()
 
 

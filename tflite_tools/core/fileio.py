@@ -79,17 +79,13 @@ def _drop_cached_pages(path: str) -> None:
     """Drop the page cache of the regular file at `path`, if there is one."""
     if not hasattr(os, "posix_fadvise"):  # macOS, Windows
         return
-    try:
+    with contextlib.suppress(OSError):  # no file there, or none we may read: nothing to drop
         fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | os.O_CLOEXEC)  # a FIFO must not block
-    except OSError:
-        return
-    try:
-        if stat.S_ISREG(os.fstat(fd).st_mode):
-            os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+        try:
+            if stat.S_ISREG(os.fstat(fd).st_mode):
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+        finally:
+            os.close(fd)
 
 
 def _keep_old_file(path: str, directory: str) -> str | None:

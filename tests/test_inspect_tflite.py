@@ -1,7 +1,8 @@
 """inspect of a .tflite: weight precision against what the converter was told,
 TFLite metadata and custom ops of real MediaPipe models (from the PyPI
 wheel, cached between runs) against MediaPipe's own metadata schema module
-and LiteRT's interpreter, and a clear refusal of files that are no model."""
+and LiteRT's interpreter, and a clear refusal of files that are no model;
+the ops and I/O convert reports, against the `tflite` package's reader."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ import glob
 import importlib.util
 import io
 import os
+import pathlib
 import subprocess
 import sys
 import zipfile
@@ -177,3 +179,62 @@ def test_inspect_of_a_file_that_is_no_model(name, content, kind, tmp_path):
     assert main(["inspect", str(path)], stdout=out, stderr=err) == 2
     assert out.getvalue() == "" and len(err.getvalue().strip().splitlines()) == 1
     assert f"is {kind}, not a model" in err.getvalue() and "corrupt" not in err.getvalue()
+
+
+def _ops_and_io_by_the_tflite_package(data: bytes):
+    """What the `tflite` package's schema classes read: op counts by name (select TF
+    ops with their Flex prefix) and subgraph 0's I/O as (name, type, shape, index)."""
+    import collections
+
+    import tflite
+
+    names = {value: name for name, value in vars(tflite.BuiltinOperator).items() if not name.startswith("_")}
+    model = tflite.Model.GetRootAs(data, 0)
+    counts = collections.Counter()
+    for g in range(model.SubgraphsLength()):
+        subgraph = model.Subgraphs(g)
+        for o in range(subgraph.OperatorsLength()):
+            code = model.OperatorCodes(subgraph.Operators(o).OpcodeIndex())
+            builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
+            custom = code.CustomCode()
+            counts[custom.decode() if builtin == tflite.BuiltinOperator.CUSTOM and custom else names[builtin]] += 1
+    subgraph = model.Subgraphs(0)
+
+    def tensor(index):
+        found = subgraph.Tensors(index)
+        shape = found.ShapeSignatureAsNumpy() if found.ShapeSignatureLength() else found.ShapeAsNumpy()
+        return found.Name().decode(), found.Type(), [int(d) for d in shape] if found.ShapeLength() else [], int(index)
+
+    return (counts, [tensor(i) for i in subgraph.InputsAsNumpy()], [tensor(i) for i in subgraph.OutputsAsNumpy()])
+
+
+def _dynamic_cumsum_tflite() -> bytes:
+    """A batch of any size (shape_signature -1) through CUMSUM, a builtin numbered
+    above 127 (so named by builtin_code, not the deprecated field)."""
+    from tflite_tools.core.lazy_tf import tensorflow
+
+    tf = tensorflow()
+    function = tf.function(lambda x: tf.math.cumsum(x, axis=1) * 2.0,
+                           input_signature=[tf.TensorSpec([None, 4], tf.float32, name="x")])
+    return tf.lite.TFLiteConverter.from_concrete_functions([function.get_concrete_function()]).convert()
+
+
+def test_ops_and_io_read_for_convert_are_what_the_tflite_package_reads(mediapipe_wheel, flex_tflite, tflite_model,
+                                                                        tmp_path):
+    # convert's report reads the flatbuffer with formats.flatbuffer_table, not the schema classes.
+    from tflite_tools.formats.tflite_flatbuffer import TYPE_NAMES, read_io, read_ops
+
+    members = [m for m in mediapipe_wheel.namelist() if m.endswith(".tflite")]
+    paths = [_extract(mediapipe_wheel, m, tmp_path) for m in members] + [flex_tflite, tflite_model.path]
+    assert len(paths) > 10
+    models = [pathlib.Path(path).read_bytes() for path in paths] + [_dynamic_cumsum_tflite()]
+    assert {"CUMSUM": 1, "MUL": 1} == {u.op: u.count for u in read_ops(models[-1])}
+    assert list(read_io(models[-1])[0][0].shape) == [-1, 4]
+    for path, data in zip(paths + ["cumsum"], models):
+        counts, inputs, outputs = _ops_and_io_by_the_tflite_package(data)
+        ops = read_ops(data)
+        assert {("Flex" if u.kind == "select_tf" else "") + u.op: u.count for u in ops} == dict(counts), path
+        assert [u.count for u in ops] == sorted(counts.values(), reverse=True)
+        types = {name: value for value, name in TYPE_NAMES.items()}
+        read = [[(t.name, types[t.dtype], list(t.shape), t.index) for t in side] for side in read_io(data)]
+        assert read == [inputs, outputs], path

@@ -160,3 +160,24 @@ def test_inspect_of_a_corrupt_graph_def_never_raises_another_error(path, data, t
 def test_inspect_of_a_corrupt_tflite_never_raises_another_error(tflite_model, data, tmp_path_factory):
     _inspect_bytes(data.draw(corrupted(_bytes(tflite_model.path))), tmp_path_factory.mktemp("tflite"),
                    "model.tflite")
+
+
+@settings(max_examples=EXAMPLES * 10, deadline=None, database=None,
+          suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                 HealthCheck.function_scoped_fixture])
+@given(data=st.data())
+def test_convert_of_a_corrupt_tflite_never_raises_another_error(tflite_model, data, tmp_path_factory):
+    # A .tflite is copied as is; its ops and I/O are read for the report first.
+    from tflite_tools.convert import convert
+
+    directory = tmp_path_factory.mktemp("tflite")
+    path, out = os.path.join(directory, "model.tflite"), os.path.join(directory, "out.tflite")
+    with open(path, "wb") as f:
+        f.write(data.draw(corrupted(_bytes(tflite_model.path))))
+    try:
+        convert(path, out)
+    except TfliteToolsError as err:
+        assert str(err) and "\n" not in str(err).strip()
+        assert not os.path.exists(out)
+    else:
+        assert _bytes(out) == _bytes(path)

@@ -35,7 +35,7 @@ from tflite_tools.core.names import split_names
 from tflite_tools.core.shapes import parse_input_shapes
 from tflite_tools.errors import UsageError, VerificationMismatch
 from tflite_tools.formats.loaders import load
-from tflite_tools.formats.tflite_flatbuffer import read_io, read_ops
+from tflite_tools.formats.tflite_flatbuffer import READ_ERRORS, read_io, read_ops, unreadable
 from tflite_tools.model import LoadedModel
 from tflite_tools.proto import common_pb2, conversion_pb2, summary_pb2, verification_pb2
 
@@ -261,7 +261,11 @@ def _copy_tflite(job: Job, model: LoadedModel, path: str) -> bytes:
                          "(convert its TensorFlow source instead).")
     job.report.converter_entry_point = "copy (input is already TFLite)"
     job.report.steps.append("input is a .tflite flatbuffer: copied unchanged")
-    job.report.ops.extend(read_ops(model.tflite_bytes))
+    try:
+        job.report.ops.extend(read_ops(model.tflite_bytes))
+        read_io(model.tflite_bytes)  # (read again for the report) a corrupt file stops here, in one sentence
+    except READ_ERRORS as exc:
+        raise unreadable(exc, path) from exc
     return model.tflite_bytes
 
 

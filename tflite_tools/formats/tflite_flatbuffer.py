@@ -9,9 +9,8 @@ classes (no TensorFlow, no interpreter).
 Operator codes are named once (`op_code`): a CUSTOM code with a custom code
 is a custom op, "Flex<Op>" ones being select TF ops; every other code is the
 builtin it numbers, as the interpreter reads it. Shapes are `shape_signature` when the model has one (-1
-for dynamic dimensions), else `shape`. Callers turn the exceptions of a
-corrupt buffer (IndexError, ValueError, TypeError, AttributeError,
-struct.error) into their own errors.
+for dynamic dimensions), else `shape`. A corrupt buffer raises one of
+READ_ERRORS, which callers turn into `unreadable(exc)`.
 """
 
 from __future__ import annotations
@@ -19,15 +18,36 @@ from __future__ import annotations
 import collections
 import dataclasses
 import math
+import struct
 from typing import Iterator, Optional
 
 import tflite
 
+from tflite_tools.errors import InputError
+from tflite_tools.formats.flatbuffer_table import Table
 from tflite_tools.proto import common_pb2, conversion_pb2
 
 TYPE_NAMES = {value: name.lower() for name, value in vars(tflite.TensorType).items()
               if not name.startswith("_")}
 FLEX_PREFIX = "Flex"
+# What reading a corrupt buffer raises (here and in the flatbuffers runtime).
+READ_ERRORS = (IndexError, ValueError, TypeError, AttributeError, struct.error)
+
+# Field slots of the schema's tables (tensorflow/compiler/mlir/lite/schema/schema.fbs), for
+# read_ops and read_io: they run on every conversion and read with flatbuffer_table.
+_MODEL_OPERATOR_CODES, _MODEL_SUBGRAPHS = 1, 2
+_SUBGRAPH_TENSORS, _SUBGRAPH_INPUTS, _SUBGRAPH_OUTPUTS, _SUBGRAPH_OPERATORS = 0, 1, 2, 3
+_OPERATOR_OPCODE_INDEX = 0
+_CODE_DEPRECATED_BUILTIN, _CODE_CUSTOM, _CODE_BUILTIN = 0, 1, 3
+_TENSOR_SHAPE, _TENSOR_TYPE, _TENSOR_NAME, _TENSOR_SHAPE_SIGNATURE = 0, 1, 3, 7
+_INT8, _INT32, _UINT32 = struct.Struct("<b"), struct.Struct("<i"), struct.Struct("<I")
+
+
+def unreadable(exc: Exception, path: str = "") -> InputError:
+    """The InputError for a buffer that raised `exc`, one of READ_ERRORS."""
+    what = f"'{path}' is a .tflite flatbuffer that" if path else "the .tflite flatbuffer"
+    return InputError(f"{what} cannot be read ({exc or type(exc).__name__}); it may be truncated: convert "
+                      "or copy it again.")
 
 
 def read_model(data: bytes):
@@ -61,10 +81,14 @@ class OpCode:
 
 def op_code(model, index: int) -> OpCode:
     code = model.OperatorCodes(index)
+    return _named_code(code.BuiltinCode(), code.DeprecatedBuiltinCode(), code.CustomCode())
+
+
+def _named_code(builtin: int, deprecated_builtin: int, custom: Optional[bytes]) -> OpCode:
     # Schema 3a: codes above 127 live in builtin_code, older ones in the deprecated field.
-    builtin = max(code.BuiltinCode(), code.DeprecatedBuiltinCode())
-    if builtin == tflite.BuiltinOperator.CUSTOM and code.CustomCode():
-        name = code.CustomCode().decode("utf-8", "replace")
+    builtin = max(builtin, deprecated_builtin)
+    if builtin == tflite.BuiltinOperator.CUSTOM and custom:
+        name = custom.decode("utf-8", "replace")
         return OpCode(builtin, name, "select_tf" if name.startswith(FLEX_PREFIX) else "custom")
     return OpCode(builtin, tflite.BUILTIN_OPCODE2NAME.get(builtin, f"BUILTIN_{builtin}"), "builtin")
 
@@ -93,11 +117,15 @@ def non_builtin_ops(model) -> tuple[list[str], list[str]]:
 
 def read_ops(flatbuffer: bytes) -> list:
     """OpUsage per op in the flatbuffer (builtin / select_tf / custom), most used first."""
-    model = read_model(flatbuffer)
+    model = Table.root(flatbuffer)
+    codes = [_named_code(c.scalar(_CODE_BUILTIN, _INT32), c.scalar(_CODE_DEPRECATED_BUILTIN, _INT8),
+                         c.string(_CODE_CUSTOM)) for c in model.tables(_MODEL_OPERATOR_CODES)]
     counts = collections.Counter(
         # A builtin newer than the schema is named by its number here.
         (code.op if code.known else str(code.builtin), code.kind)
-        for _, _, code in operators(model, op_codes(model)))
+        for code in (codes[operator.scalar(_OPERATOR_OPCODE_INDEX, _UINT32)]
+                     for subgraph in model.tables(_MODEL_SUBGRAPHS)
+                     for operator in subgraph.tables(_SUBGRAPH_OPERATORS)))
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return [conversion_pb2.OpUsage(op=op, kind=kind, count=n) for (op, kind), n in ordered]
 
@@ -133,17 +161,17 @@ def tensor(subgraph, index: int) -> Tensor:
 
 def read_io(flatbuffer: bytes):
     """(inputs, outputs) of the main subgraph as TensorSpecs (shape_signature, -1 dynamic)."""
-    subgraph = read_model(flatbuffer).Subgraphs(0)
+    subgraph = Table.root(flatbuffer).tables(_MODEL_SUBGRAPHS)[0]
 
     def spec(index):
-        found = tensor(subgraph, index)
+        found = subgraph.table(_SUBGRAPH_TENSORS, index)
         # Strict UTF-8, and no name for an unknown type, as convert's report always had.
-        return common_pb2.TensorSpec(name=found.raw_name.decode(), dtype=TYPE_NAMES.get(found.type, ""),
-                                     shape=found.shape, index=found.index)
+        return common_pb2.TensorSpec(
+            name=found.string(_TENSOR_NAME).decode(), dtype=TYPE_NAMES.get(found.scalar(_TENSOR_TYPE, _INT8), ""),
+            shape=found.numbers(_TENSOR_SHAPE_SIGNATURE, "i") or found.numbers(_TENSOR_SHAPE, "i"), index=index)
 
-    inputs = [spec(subgraph.Inputs(i)) for i in range(subgraph.InputsLength())]
-    outputs = [spec(subgraph.Outputs(i)) for i in range(subgraph.OutputsLength())]
-    return inputs, outputs
+    return ([spec(i) for i in subgraph.numbers(_SUBGRAPH_INPUTS, "i")],
+            [spec(i) for i in subgraph.numbers(_SUBGRAPH_OUTPUTS, "i")])
 
 
 # --- buffers and metadata ----------------------------------------------------------------

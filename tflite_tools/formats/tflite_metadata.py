@@ -1,5 +1,5 @@
 """The TFLITE_METADATA buffer of a .tflite (tflite_support's metadata schema,
-file identifier "M001"), read with the flatbuffers runtime alone, and the
+file identifier "M001"), read table by table (formats.flatbuffer_table), and the
 files packed in the zip appended to the model (labels, vocabularies).
 
     >>> metadata = read(model_bytes, buffer_bytes)   # a summary_pb2.TfliteMetadata
@@ -10,16 +10,16 @@ SubGraphMetadata (input_tensor_metadata 2, output_tensor_metadata 3),
 TensorMetadata (name 0, process_units 4, associated_files 6), ProcessUnit
 (options_type 0, options 1; NormalizationOptions is type 1: mean 0, std 1),
 AssociatedFile (name 0, description 1, type 2). Corrupt buffers raise what
-the flatbuffers runtime raises (IndexError, struct.error, ...).
+flatbuffer_table raises (IndexError, struct.error, ...).
 """
 
 from __future__ import annotations
 
 import io
+import struct
 import zipfile
 
-from flatbuffers import encode, number_types, packer, table
-
+from tflite_tools.formats.flatbuffer_table import Table
 from tflite_tools.proto import summary_pb2
 
 NAME = b"TFLITE_METADATA"
@@ -27,38 +27,17 @@ IDENTIFIER = b"M001"
 _NORMALIZATION = 1
 _FILE_TYPES = ("UNKNOWN", "DESCRIPTIONS", "TENSOR_AXIS_LABELS", "TENSOR_VALUE_LABELS",
                "TENSOR_AXIS_SCORE_CALIBRATION", "VOCABULARY", "SCANN_INDEX_FILE")
+_INT8, _UINT8 = struct.Struct("<b"), struct.Struct("<B")
 
 
-def _offset(t: table.Table, slot: int) -> int:
-    return t.Offset(4 + 2 * slot)
+def _string(t: Table, slot: int) -> str:
+    return (t.string(slot) or b"").decode("utf-8", "replace")
 
 
-def _string(t: table.Table, slot: int) -> str:
-    o = _offset(t, slot)
-    return t.String(o + t.Pos).decode("utf-8", "replace") if o else ""
-
-
-def _tables(t: table.Table, slot: int) -> list[table.Table]:
-    o = _offset(t, slot)
-    if not o:
-        return []
-    start = t.Vector(o)
-    return [table.Table(t.Bytes, t.Indirect(start + 4 * i)) for i in range(t.VectorLen(o))]
-
-
-def _floats(t: table.Table, slot: int) -> list[float]:
-    o = _offset(t, slot)
-    if not o:
-        return []
-    start = t.Vector(o)
-    return [t.Get(number_types.Float32Flags, start + 4 * i) for i in range(t.VectorLen(o))]
-
-
-def _files(t: table.Table, slot: int, packed: dict[str, int]) -> list[summary_pb2.AssociatedFile]:
+def _files(t: Table, slot: int, packed: dict[str, int]) -> list[summary_pb2.AssociatedFile]:
     files = []
-    for f in _tables(t, slot):
-        o = _offset(f, 2)
-        kind = f.Get(number_types.Int8Flags, o + f.Pos) if o else 0
+    for f in t.tables(slot):
+        kind = f.scalar(2, _INT8)
         name = _string(f, 0)
         files.append(summary_pb2.AssociatedFile(
             name=name, description=_string(f, 1), lines=packed.get(name, 0),
@@ -66,15 +45,13 @@ def _files(t: table.Table, slot: int, packed: dict[str, int]) -> list[summary_pb
     return files
 
 
-def _tensor(t: table.Table, packed: dict[str, int]) -> summary_pb2.TensorMetadataInfo:
+def _tensor(t: Table, packed: dict[str, int]) -> summary_pb2.TensorMetadataInfo:
     info = summary_pb2.TensorMetadataInfo(name=_string(t, 0), associated_files=_files(t, 6, packed))
-    for unit in _tables(t, 4):
-        o = _offset(unit, 0)
-        if o and unit.Get(number_types.Uint8Flags, o + unit.Pos) == _NORMALIZATION and _offset(unit, 1):
-            options = table.Table(unit.Bytes, 0)
-            unit.Union(options, _offset(unit, 1))
-            info.mean.extend(_floats(options, 0))
-            info.std.extend(_floats(options, 1))
+    for unit in t.tables(4):
+        options = unit.child(1)
+        if unit.scalar(0, _UINT8) == _NORMALIZATION and options is not None:
+            info.mean.extend(options.numbers(0, "f"))
+            info.std.extend(options.numbers(1, "f"))
     return info
 
 
@@ -92,13 +69,13 @@ def read(model: bytes, buffer: bytes) -> summary_pb2.TfliteMetadata | None:
     """The metadata `buffer` holds, or None when it is not an M001 buffer."""
     if len(buffer) < 8 or bytes(buffer[4:8]) != IDENTIFIER:
         return None
-    root = table.Table(buffer, encode.Get(packer.uoffset, buffer, 0))
+    root = Table.root(buffer)
     packed = packed_lines(model)
     metadata = summary_pb2.TfliteMetadata(
         name=_string(root, 0), description=_string(root, 1), version=_string(root, 2),
         author=_string(root, 4), license=_string(root, 5), associated_files=_files(root, 6, packed))
-    for subgraph in _tables(root, 3)[:1]:  # subgraph 0's tensors, as inspect shows them
-        metadata.inputs.extend(_tensor(t, packed) for t in _tables(subgraph, 2))
-        metadata.outputs.extend(_tensor(t, packed) for t in _tables(subgraph, 3))
+    for subgraph in root.tables(3)[:1]:  # subgraph 0's tensors, as inspect shows them
+        metadata.inputs.extend(_tensor(t, packed) for t in subgraph.tables(2))
+        metadata.outputs.extend(_tensor(t, packed) for t in subgraph.tables(3))
         metadata.associated_files.extend(_files(subgraph, 4, packed))
     return metadata

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import collections
 import re
-import struct
 
-from tflite_tools.errors import InputError
 from tflite_tools.formats import tflite_flatbuffer as flatbuffer
 from tflite_tools.formats import tflite_metadata
 from tflite_tools.proto import common_pb2, summary_pb2
@@ -35,9 +33,8 @@ def describe(data: bytes, summary: summary_pb2.ModelSummary) -> None:
         model = flatbuffer.read_model(data)
         _describe(model, summary)
         _details(data, model, summary)
-    except (IndexError, ValueError, TypeError, AttributeError, struct.error) as exc:  # what a corrupt buffer raises
-        raise InputError(f"the .tflite flatbuffer cannot be read ({type(exc).__name__}: {exc}); it may "
-                         "be truncated: convert or copy it again.") from exc
+    except flatbuffer.READ_ERRORS as exc:
+        raise flatbuffer.unreadable(exc) from exc
 
 
 def _describe(model, summary) -> None:

@@ -8,7 +8,7 @@ artifact is and which files make it up.
 from __future__ import annotations
 
 import dataclasses
-from typing import Any, Optional
+from typing import Any, Optional, Union
 
 from tflite_tools.proto import summary_pb2, tf_graph_pb2, tf_saved_model_pb2
 
@@ -28,6 +28,8 @@ class LoadedModel:
       saved_model_dir: the SavedModel directory (SavedModel formats).
       keras_config: the model config dict of a Keras file.
       tflite_bytes: the flatbuffer of a .tflite file.
+      contents: the bytes of the graph file at `detection.graph_path`, as
+        loading read them (memory-mapped), for jobs that would read it again.
       keras_model: the Keras model, once a job has loaded it
         (runners.keras_loader), for the next job of the same command.
     """
@@ -41,6 +43,7 @@ class LoadedModel:
     keras_config: Optional[dict[str, Any]] = None
     tflite_bytes: Optional[bytes] = None
     keras_model: Any = None
+    contents: Optional[Union[bytes, memoryview]] = None
 
     @property
     def format(self) -> int:

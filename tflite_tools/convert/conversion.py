@@ -132,7 +132,11 @@ def convert(source, output_file: Optional[str] = None, *, input_arrays=None, out
         if _size(path) >= _EARLY_HASH_BYTES:
             source_digest = digester.submit(_digest, path)
         flatbuffer, model = _convert_path(job, path)
-        source_digest = source_digest or digester.submit(_digest, path)
+        if source_digest is None:
+            # A graph file's bytes are in memory already, loading read them.
+            source_digest = (digester.submit(_digest_contents, model.contents)
+                             if model.contents is not None and model.detection.graph_path == path
+                             else digester.submit(_digest, path))
     else:
         flatbuffer = _run(job, live_plan.plan(job, source))
     output_digest = digester.submit(hashlib.sha256, flatbuffer)
@@ -251,6 +255,11 @@ def _digest(path: str) -> dict:
         sha.update(data)
         size += len(data)
     return {"sha256": sha.hexdigest(), "size_bytes": size}
+
+
+def _digest_contents(data: bytes | memoryview) -> dict:
+    """`_digest` of a file whose bytes are `data`."""
+    return {"sha256": hashlib.sha256(data).hexdigest(), "size_bytes": len(data)}
 
 
 def _copy_tflite(job: Job, model: LoadedModel, path: str) -> bytes:

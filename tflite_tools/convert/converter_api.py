@@ -152,12 +152,13 @@ def _v1_class():
 
 
 def from_frozen_graph(path: str, input_arrays: Sequence[str], output_arrays: Sequence[str],
-                      input_shapes: Optional[dict] = None) -> Plan:
-    """V1 converter on a frozen GraphDef file (built in memory where frozen_graph_in_memory can)."""
+                      input_shapes: Optional[dict] = None, contents: Optional[bytes | memoryview] = None) -> Plan:
+    """V1 converter on a frozen GraphDef file, or on `contents`, its bytes
+    when they were read already (built in memory where frozen_graph_in_memory can)."""
     cls, name = _v1_class()
     with _converter_errors("frozen graph", path, "--input_arrays/--output_arrays"):
         try:
-            graph = graphdef_io.read_contents(path)
+            graph = graphdef_io.read_contents(path) if contents is None else contents
         except InputError:
             graph = None  # from_frozen_graph says why, its own way
         converter = frozen_graph_in_memory.converter(cls, graph, input_arrays, output_arrays, input_shapes)

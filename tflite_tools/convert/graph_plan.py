@@ -93,7 +93,8 @@ def plan(job: Job, model: LoadedModel, path: str) -> converter_api.Plan:
     job.rep_names, job.rep_shapes = names, [final_shapes[n] for n in names]
     job.rep_dtypes = [dtypes.python_name(_node(frozen, n).attr["dtype"].type) for n in names]
     if as_is:
-        return converter_api.from_frozen_graph(as_is, names, outputs, final_shapes)
+        contents = model.contents if as_is == model.detection.graph_path else None
+        return converter_api.from_frozen_graph(as_is, names, outputs, final_shapes, contents)
     return converter_api.from_frozen_graph_bytes(frozen.SerializeToString(deterministic=True), names, outputs,
                                                  final_shapes)
 

@@ -70,11 +70,13 @@ class Found:
       graph: the GraphDef or MetaGraphDef at `detection.graph_path`, when
         detection had to parse it (None: not parsed yet).
       saved_model: the SavedModel message of a SavedModel directory.
+      contents: the bytes of the file `graph` was parsed from (memory-mapped).
     """
 
     detection: summary_pb2.Detection
     graph: Optional[Union[tf_graph_pb2.GraphDef, tf_saved_model_pb2.MetaGraphDef]] = None
     saved_model: Optional[tf_saved_model_pb2.SavedModel] = None
+    contents: Optional[Union[bytes, memoryview]] = None
 
 
 def detect(path: str) -> summary_pb2.Detection:
@@ -185,13 +187,14 @@ def _exact(data: bytes, message, encoding: str) -> bool:
     return probe.ByteSize() == len(data)
 
 
-def parse_graph_file(path: str):
-    """Parse a GraphDef or MetaGraphDef file (binary or text, any extension).
+def parse_graph_file(path: str, data: bytes | memoryview | None = None):
+    """Parse a GraphDef or MetaGraphDef file (binary or text, any extension),
+    or `data`, its contents when they were read already.
 
     Returns (kind, message, encoding) with kind "GraphDef" or "MetaGraphDef".
     Raises InputError when the file is neither.
     """
-    data = read_contents(path)
+    data = read_contents(path) if data is None else data
     if not len(data):
         raise InputError(f"'{path}' is empty; pass a model file that was written completely.")
     kinds = [("GraphDef", tf_graph_pb2.GraphDef(), lambda m: m),
@@ -270,7 +273,8 @@ def _text_error(data: bytes, message) -> str | None:
 
 
 def _detect_protobuf(path: str, found) -> None:
-    kind, message, encoding = parse_graph_file(path)
+    found.contents = read_contents(path)
+    kind, message, encoding = parse_graph_file(path, found.contents)
     found.graph = message
     found.detection.encoding = encoding
     nodes = message.node if kind == "GraphDef" else message.graph_def.node

@@ -8,6 +8,6 @@ from tflite_tools.proto import tf_graph_pb2
 
 
 def load(found, path: str) -> LoadedModel:
-    graph_def = found.graph if isinstance(found.graph, tf_graph_pb2.GraphDef) else \
-        read_graph_def(found.detection.graph_path)[0]
-    return LoadedModel(path=path, detection=found.detection, graph_def=graph_def)
+    if isinstance(found.graph, tf_graph_pb2.GraphDef):
+        return LoadedModel(path=path, detection=found.detection, graph_def=found.graph, contents=found.contents)
+    return LoadedModel(path=path, detection=found.detection, graph_def=read_graph_def(found.detection.graph_path)[0])

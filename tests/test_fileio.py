@@ -69,21 +69,40 @@ def _cached_pages(fd: int, size: int) -> int:
         mapping.close()
 
 
-def test_replacing_a_file_drops_the_old_files_cached_pages_first(tmp_path):
-    # The new file's pages then come from memory the kernel has just freed.
+@pytest.mark.parametrize("size, dropped", [(BIG, True), (256 << 10, False)])
+def test_replacing_a_big_file_drops_the_old_files_cached_pages_first(tmp_path, size, dropped):
+    # The new file's pages then come from memory the kernel has just freed;
+    # a small file's drop would cost more than it saves.
     path = tmp_path / "model.tflite"
-    path.write_bytes(os.urandom(BIG))
+    path.write_bytes(os.urandom(size))
     old = os.open(path, os.O_RDONLY)  # keeps the old file's pages reachable after the rename
     try:
         os.fsync(old)  # clean pages: only those can be dropped
-        os.read(old, BIG)
-        cached = _cached_pages(old, BIG)
+        os.read(old, size)
+        cached = _cached_pages(old, size)
         fileio.write_atomic(str(path), b"new")
         assert path.read_bytes() == b"new"
-        assert (cached, _cached_pages(old, BIG)) == (BIG // mmap.PAGESIZE, 0)
+        pages = size // mmap.PAGESIZE
+        assert (cached, _cached_pages(old, size)) == (pages, 0 if dropped else pages)
     finally:
         os.close(old)
         _wait_for_unlinks()
+
+
+def test_a_missing_directory_is_created(tmp_path):
+    path = tmp_path / "out" / "models" / "model.tflite"
+    fileio.write_atomic(str(path), b"new")
+    assert path.read_bytes() == b"new"
+    assert os.listdir(path.parent) == ["model.tflite"]
+
+
+def test_a_path_without_a_directory_is_written_in_the_working_directory(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    fileio.write_atomic("model.tflite", b"new")
+    fileio.write_atomic("model.tflite", b"newer")
+    _wait_for_unlinks()
+    assert (tmp_path / "model.tflite").read_bytes() == b"newer"
+    assert os.listdir(tmp_path) == ["model.tflite"]
 
 
 def test_an_output_path_that_is_a_fifo_is_replaced_without_blocking(tmp_path):

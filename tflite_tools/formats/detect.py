@@ -39,6 +39,7 @@ from typing import Optional, Union
 
 from google.protobuf import text_format
 
+from tflite_tools.core import fileio
 from tflite_tools.errors import InputError
 from tflite_tools.formats import tensor_bundle
 from tflite_tools.formats.graphdef_io import parse_binary_or_text, read_contents
@@ -112,7 +113,9 @@ def _base(path: str) -> str:
 
 def _detect_file(path: str, found) -> None:
     name = _base(path)
-    prefix = tensor_bundle.checkpoint_prefix(path)
+    with open(path, "rb") as f:
+        data = fileio.contents(f)  # mapped: only the pages looked at are read
+    prefix = tensor_bundle.checkpoint_prefix(path, data)
     if prefix and not path.endswith(".meta"):
         found.detection.evidence.append(f"{name}: a file of the checkpoint prefix {_base(prefix)}")
         _checkpoint_from_prefix(prefix, found)
@@ -120,8 +123,7 @@ def _detect_file(path: str, found) -> None:
     if _DATA_SHARD.search(name):
         raise InputError(f"'{path}' is a checkpoint data shard without its .index file beside it; copy "
                          f"{name[: name.rindex('.data-')]}.index there too.")
-    with open(path, "rb") as f:
-        head = f.read(8)
+    head = bytes(data[:8])
     if head[4:8] == TFLITE_IDENTIFIER:
         found.detection.format = summary_pb2.TFLITE
         found.detection.evidence.append(f"{name}: flatbuffer identifier TFL3 at bytes 4..8")
@@ -143,7 +145,7 @@ def _detect_file(path: str, found) -> None:
         if prefix:
             _checkpoint_from_prefix(prefix, found)
             return
-    _detect_protobuf(path, found)
+    _detect_protobuf(path, found, data)
 
 
 def _detect_keras_zip(path: str, found) -> None:
@@ -272,8 +274,8 @@ def _text_error(data: bytes, message) -> str | None:
     return None
 
 
-def _detect_protobuf(path: str, found) -> None:
-    found.contents = read_contents(path)
+def _detect_protobuf(path: str, found, data: bytes | memoryview | None = None) -> None:
+    found.contents = read_contents(path) if data is None else data
     kind, message, encoding = parse_graph_file(path, found.contents)
     found.graph = message
     found.detection.encoding = encoding

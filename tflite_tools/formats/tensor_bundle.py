@@ -139,10 +139,11 @@ def _table_items(data: bytes):
         yield from _block_entries(_block(data, (offset, size)))
 
 
-def checkpoint_prefix(path: str) -> str | None:
+def checkpoint_prefix(path: str, contents: bytes | memoryview | None = None) -> str | None:
     """The checkpoint prefix named by `path` (the prefix itself, or its
     `.index`, `.data-*` or `.meta` file; or a V1 checkpoint file), or None
-    when it names none."""
+    when it names none. `contents`: the bytes of the file at `path`, when
+    they were read already."""
     base = path
     for suffix in (".index", ".meta"):
         if base.endswith(suffix):
@@ -151,17 +152,24 @@ def checkpoint_prefix(path: str) -> str | None:
         base = base[: base.rindex(".data-")]
     if os.path.isfile(base + ".index"):
         return base
-    return base if is_v1_checkpoint(base) else None
+    return base if is_v1_checkpoint(base, contents if base == path else None) else None
 
 
-def is_v1_checkpoint(path: str) -> bool:
-    """Whether `path` is a V1 (single-file, Saver write_version=V1) checkpoint:
-    a table file, found by the magic number that ends it."""
-    if path.endswith(".index") or not os.path.isfile(path) or os.path.getsize(path) < _FOOTER_SIZE:
+def is_v1_checkpoint(path: str, contents: bytes | memoryview | None = None) -> bool:
+    """Whether `path` (whose bytes `contents` are, when read already) is a V1
+    (single-file, Saver write_version=V1) checkpoint: a table file, found by
+    the magic number that ends it."""
+    if path.endswith(".index"):
         return False
-    with open(path, "rb") as f:
-        f.seek(-8, os.SEEK_END)
-        return struct.unpack("<Q", f.read(8))[0] == _MAGIC
+    if contents is not None:
+        tail = bytes(contents[-8:]) if len(contents) >= _FOOTER_SIZE else None
+    elif os.path.isfile(path) and os.path.getsize(path) >= _FOOTER_SIZE:
+        with open(path, "rb") as f:
+            f.seek(-8, os.SEEK_END)
+            tail = f.read(8)
+    else:
+        tail = None
+    return tail is not None and struct.unpack("<Q", tail)[0] == _MAGIC
 
 
 def read(prefix: str) -> Bundle:

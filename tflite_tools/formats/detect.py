@@ -274,9 +274,9 @@ def _text_error(data: bytes, message) -> str | None:
     return None
 
 
-def _detect_protobuf(path: str, found, data: bytes | memoryview | None = None) -> None:
-    found.contents = read_contents(path) if data is None else data
-    kind, message, encoding = parse_graph_file(path, found.contents)
+def _detect_protobuf(path: str, found, data: bytes | memoryview) -> None:
+    found.contents = data
+    kind, message, encoding = parse_graph_file(path, data)
     found.graph = message
     found.detection.encoding = encoding
     nodes = message.node if kind == "GraphDef" else message.graph_def.node

@@ -16,8 +16,11 @@ from __future__ import annotations
 
 import struct
 
-_UOFFSET = struct.Struct("<I").unpack_from
-_SOFFSET = struct.Struct("<i").unpack_from
+# Scalar formats for `Table.scalar`.
+INT8, UINT8, INT32, UINT32 = struct.Struct("<b"), struct.Struct("<B"), struct.Struct("<i"), struct.Struct("<I")
+
+_UOFFSET = UINT32.unpack_from
+_SOFFSET = INT32.unpack_from
 _VOFFSET = struct.Struct("<H").unpack_from
 
 
@@ -51,14 +54,14 @@ class Table:
         at = self.field(slot)
         if not at:
             return None
-        at += _UOFFSET(self.buf, at)[0]
+        at = self._target(at)
         length = _UOFFSET(self.buf, at)[0]
         return bytes(self.buf[at + 4:at + 4 + length])
 
     def child(self, slot: int) -> Table | None:
         """The table (or union value) in field `slot`, None when unset."""
         at = self.field(slot)
-        return Table(self.buf, at + _UOFFSET(self.buf, at)[0]) if at else None
+        return Table(self.buf, self._target(at)) if at else None
 
     def numbers(self, slot: int, kind: str) -> tuple:
         """A vector of scalars (`kind` a struct code: "i" int32, "f" float32), () when unset."""
@@ -68,20 +71,22 @@ class Table:
     def tables(self, slot: int) -> list[Table]:
         """A vector of tables, [] when unset."""
         start, length = self._vector(slot)
-        buf = self.buf
-        return [Table(buf, at + _UOFFSET(buf, at)[0]) for at in range(start, start + 4 * length, 4)]
+        return [Table(self.buf, self._target(at)) for at in range(start, start + 4 * length, 4)]
 
     def table(self, slot: int, index: int) -> Table:
         """Element `index` of a vector of tables (IndexError past its end)."""
         start, length = self._vector(slot)
         if not 0 <= index < length:
             raise IndexError(f"table {index} of a vector of {length}")
-        at = start + 4 * index
-        return Table(self.buf, at + _UOFFSET(self.buf, at)[0])
+        return Table(self.buf, self._target(start + 4 * index))
 
     def _vector(self, slot: int) -> tuple[int, int]:
         at = self.field(slot)
         if not at:
             return 0, 0
-        at += _UOFFSET(self.buf, at)[0]
+        at = self._target(at)
         return at + 4, _UOFFSET(self.buf, at)[0]
+
+    def _target(self, at: int) -> int:
+        """Where the offset stored at `at` points."""
+        return at + _UOFFSET(self.buf, at)[0]

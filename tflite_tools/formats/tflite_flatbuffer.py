@@ -26,7 +26,7 @@ from typing import Iterator, Optional
 import tflite
 
 from tflite_tools.errors import InputError
-from tflite_tools.formats.flatbuffer_table import Table
+from tflite_tools.formats.flatbuffer_table import INT8, INT32, UINT32, Table
 from tflite_tools.proto import common_pb2, conversion_pb2
 
 TYPE_NAMES = {value: name.lower() for name, value in vars(tflite.TensorType).items()
@@ -42,7 +42,6 @@ _SUBGRAPH_TENSORS, _SUBGRAPH_INPUTS, _SUBGRAPH_OUTPUTS, _SUBGRAPH_OPERATORS = 0,
 _OPERATOR_OPCODE_INDEX = 0
 _CODE_DEPRECATED_BUILTIN, _CODE_CUSTOM, _CODE_BUILTIN = 0, 1, 3
 _TENSOR_SHAPE, _TENSOR_TYPE, _TENSOR_NAME, _TENSOR_SHAPE_SIGNATURE = 0, 1, 3, 7
-_INT8, _INT32, _UINT32 = struct.Struct("<b"), struct.Struct("<i"), struct.Struct("<I")
 
 
 def unreadable(exc: Exception, path: str = "") -> InputError:
@@ -120,12 +119,12 @@ def non_builtin_ops(model) -> tuple[list[str], list[str]]:
 def read_ops(flatbuffer: bytes) -> list:
     """OpUsage per op in the flatbuffer (builtin / select_tf / custom), most used first."""
     model = Table.root(flatbuffer)
-    codes = [_named_code(c.scalar(_CODE_BUILTIN, _INT32), c.scalar(_CODE_DEPRECATED_BUILTIN, _INT8),
+    codes = [_named_code(c.scalar(_CODE_BUILTIN, INT32), c.scalar(_CODE_DEPRECATED_BUILTIN, INT8),
                          c.string(_CODE_CUSTOM)) for c in model.tables(_MODEL_OPERATOR_CODES)]
     counts = collections.Counter(
         # A builtin newer than the schema is named by its number here.
         (code.op if code.known else str(code.builtin), code.kind)
-        for code in (codes[operator.scalar(_OPERATOR_OPCODE_INDEX, _UINT32)]
+        for code in (codes[operator.scalar(_OPERATOR_OPCODE_INDEX, UINT32)]
                      for subgraph in model.tables(_MODEL_SUBGRAPHS)
                      for operator in subgraph.tables(_SUBGRAPH_OPERATORS)))
     ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
@@ -169,7 +168,7 @@ def read_io(flatbuffer: bytes):
         found = subgraph.table(_SUBGRAPH_TENSORS, index)
         # Strict UTF-8, and no name for an unknown type, as convert's report always had.
         return common_pb2.TensorSpec(
-            name=found.string(_TENSOR_NAME).decode(), dtype=TYPE_NAMES.get(found.scalar(_TENSOR_TYPE, _INT8), ""),
+            name=found.string(_TENSOR_NAME).decode(), dtype=TYPE_NAMES.get(found.scalar(_TENSOR_TYPE, INT8), ""),
             shape=found.numbers(_TENSOR_SHAPE_SIGNATURE, "i") or found.numbers(_TENSOR_SHAPE, "i"), index=index)
 
     return ([spec(i) for i in subgraph.numbers(_SUBGRAPH_INPUTS, "i")],

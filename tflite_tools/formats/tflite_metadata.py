@@ -16,10 +16,9 @@ flatbuffer_table raises (IndexError, struct.error, ...).
 from __future__ import annotations
 
 import io
-import struct
 import zipfile
 
-from tflite_tools.formats.flatbuffer_table import Table
+from tflite_tools.formats.flatbuffer_table import INT8, UINT8, Table
 from tflite_tools.proto import summary_pb2
 
 NAME = b"TFLITE_METADATA"
@@ -27,7 +26,6 @@ IDENTIFIER = b"M001"
 _NORMALIZATION = 1
 _FILE_TYPES = ("UNKNOWN", "DESCRIPTIONS", "TENSOR_AXIS_LABELS", "TENSOR_VALUE_LABELS",
                "TENSOR_AXIS_SCORE_CALIBRATION", "VOCABULARY", "SCANN_INDEX_FILE")
-_INT8, _UINT8 = struct.Struct("<b"), struct.Struct("<B")
 
 
 def _string(t: Table, slot: int) -> str:
@@ -37,7 +35,7 @@ def _string(t: Table, slot: int) -> str:
 def _files(t: Table, slot: int, packed: dict[str, int]) -> list[summary_pb2.AssociatedFile]:
     files = []
     for f in t.tables(slot):
-        kind = f.scalar(2, _INT8)
+        kind = f.scalar(2, INT8)
         name = _string(f, 0)
         files.append(summary_pb2.AssociatedFile(
             name=name, description=_string(f, 1), lines=packed.get(name, 0),
@@ -49,7 +47,7 @@ def _tensor(t: Table, packed: dict[str, int]) -> summary_pb2.TensorMetadataInfo:
     info = summary_pb2.TensorMetadataInfo(name=_string(t, 0), associated_files=_files(t, 6, packed))
     for unit in t.tables(4):
         options = unit.child(1)
-        if unit.scalar(0, _UINT8) == _NORMALIZATION and options is not None:
+        if unit.scalar(0, UINT8) == _NORMALIZATION and options is not None:
             info.mean.extend(options.numbers(0, "f"))
             info.std.extend(options.numbers(1, "f"))
     return info
